@@ -1,0 +1,86 @@
+# function-golden-path. Every target installs what it needs itself; tools are built from
+# pinned Go modules under hack/tools and cached in .cache/bin (see hack/build-tool.sh).
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CACHE          := $(CURDIR)/.cache
+BIN            := $(CACHE)/bin
+CROSSPLANE     := $(BIN)/crossplane
+CROSSPLANE_CORE:= $(BIN)/crossplane-core
+CONTROLLER_GEN := $(BIN)/controller-gen
+GOLANGCI_LINT  := $(BIN)/golangci-lint
+GOFUMPT        := $(BIN)/gofumpt
+FUNCTION       := $(BIN)/function-golden-path
+
+EXAMPLE ?= example/mongodb
+XR      ?= $(EXAMPLE)/xr.yaml
+# Port the function listens on while `make render` runs (loopback only).
+RENDER_PORT ?= 9443
+
+export GOFLAGS := -buildvcs=false
+
+.PHONY: help
+help: ## Show the targets.
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+## ---- tools (built once, cached) ----
+$(CROSSPLANE): hack/tools/crossplane-cli/go.mod
+	hack/build-tool.sh hack/tools/crossplane-cli github.com/crossplane/cli/v2/cmd/crossplane $@
+$(CROSSPLANE_CORE): hack/tools/crossplane-core/go.mod
+	hack/build-tool.sh hack/tools/crossplane-core github.com/crossplane/crossplane/v2/cmd/crossplane $@
+$(CONTROLLER_GEN): hack/tools/dev/go.mod
+	hack/build-tool.sh hack/tools/dev sigs.k8s.io/controller-tools/cmd/controller-gen $@
+$(GOLANGCI_LINT): hack/tools/dev/go.mod
+	hack/build-tool.sh hack/tools/dev github.com/golangci/golangci-lint/v2/cmd/golangci-lint $@
+$(GOFUMPT): hack/tools/dev/go.mod
+	hack/build-tool.sh hack/tools/dev mvdan.cc/gofumpt $@
+
+.PHONY: tools
+tools: $(CROSSPLANE) $(CROSSPLANE_CORE) $(CONTROLLER_GEN) ## Build the crossplane CLI, core and controller-gen.
+
+## ---- the function ----
+.PHONY: build
+build: ## Build the function binary into .cache/bin.
+	CGO_ENABLED=0 go build -trimpath -o $(FUNCTION) .
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Regenerate the Input CRD in package/input from input/.
+	PATH="$(BIN):$$PATH" go generate ./...
+
+.PHONY: render
+render: $(CROSSPLANE) $(CROSSPLANE_CORE) build ## Render the example XR through the real crossplane CLI (XR=… EXAMPLE=… to choose).
+	hack/render.sh $(EXAMPLE) $(XR) $(RENDER_PORT)
+
+## ---- checks ----
+.PHONY: test
+test: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run all tests: unit tests and real `crossplane composition render` / `resource validate` of every example.
+	CROSSPLANE_CLI=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) GOLDEN_PATH_REQUIRE_RENDER=1 \
+		go test -count=1 -race ./...
+
+.PHONY: bench
+bench: ## Run the RunFunction benchmarks (time and allocations per call).
+	go test -run '^$$' -bench . -benchmem -count 6 .
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) $(GOFUMPT) ## golangci-lint (v2, default: all) and gofumpt.
+	$(GOLANGCI_LINT) run ./...
+	test -z "$$($(GOFUMPT) -l $$(git ls-files '*.go' | grep -v '^hack/'))"
+
+.PHONY: check-generate
+check-generate: generate ## Fail if generated files are out of date.
+	git diff --exit-code -- package/input
+
+## ---- packaging and the control-plane test (issue 3) ----
+.PHONY: xpkg
+xpkg: $(CROSSPLANE) ## Build the runtime image (no Docker) and the .xpkg into _output/.
+	CROSSPLANE=$(CROSSPLANE) hack/xpkg.sh build
+
+.PHONY: xpkg-push
+xpkg-push: xpkg ## Push the .xpkg: make xpkg-push REGISTRY=registry.example.com/fns
+	CROSSPLANE=$(CROSSPLANE) hack/xpkg.sh push $(REGISTRY)
+
+.PHONY: e2e
+e2e: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run the function in a real Crossplane control plane (hermetic, self-installing).
+	CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh

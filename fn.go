@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/open-service-portal/function-golden-path/input/v1beta1"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb"
+)
+
+// blueprints are the golden paths an Input can select. A new golden path is a new package
+// implementing goldenpath.Blueprint and one line here (and in the Input's enum).
+var blueprints = map[string]goldenpath.Blueprint{ //nolint:gochecknoglobals // A registry, read only.
+	"MongoDB": mongodb.Blueprint{},
+}
+
+// Function composes golden paths.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// RunFunction runs the Function.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, response.DefaultTTL)
+
+	in, bp, err := inputOf(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get Function input"))
+		return rsp, nil
+	}
+
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composite resource"))
+		return rsp, nil
+	}
+	log := f.log.WithValues("xr-kind", oxr.Resource.GetKind(), "xr-name", oxr.Resource.GetName(), "xr-namespace", oxr.Resource.GetNamespace(), "golden-path", in.GoldenPath)
+
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get desired composite resource"))
+		return rsp, nil
+	}
+
+	observed, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composed resources"))
+		return rsp, nil
+	}
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get desired composed resources"))
+		return rsp, nil
+	}
+	required, err := request.GetRequiredResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get required resources"))
+		return rsp, nil
+	}
+
+	// The instance's name comes first: every composed resource's name derives from it.
+	inst, err := instanceFor(oxr, observed, in)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot name the instance"))
+		return rsp, nil
+	}
+	r := goldenpath.Request{XR: oxr, Instance: inst, Observed: observed, Required: required, Input: in}
+
+	c, err := bp.Compose(r)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrapf(err, "cannot compose %s", in.GoldenPath))
+		return rsp, nil
+	}
+
+	if err := annotate(c, oxr, in); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot annotate composed resources"))
+		return rsp, nil
+	}
+
+	rs := assess(c, observed)
+	summary := bp.Summarize(r, c, rs)
+
+	if err := writeStatus(rsp, oxr, dxr, inst, c, rs, summary); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot write the composite resource's status"))
+		return rsp, nil
+	}
+
+	// Desired resources of earlier pipeline steps pass through; this step's own replace
+	// whatever an earlier step put under the same pipeline names.
+	for _, res := range c.Resources {
+		desired[res.Name] = &resource.DesiredComposed{Resource: res.Object}
+	}
+	setReadiness(desired, rs)
+	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composed resources"))
+		return rsp, nil
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
+		return rsp, nil
+	}
+	rsp.Requirements = &fnv1.Requirements{Resources: bp.Requirements(r)}
+
+	log.Debug("Composed", "instance", inst.Name, "resources", len(c.Resources), "ready", summary.Ready, "reason", summary.Reason)
+	return rsp, nil
+}
+
+// inputOf reads, defaults and validates the Function's input and finds its golden path.
+func inputOf(req *fnv1.RunFunctionRequest) (*v1beta1.Input, goldenpath.Blueprint, error) {
+	in := &v1beta1.Input{}
+	if err := request.GetInput(req, in); err != nil {
+		return nil, nil, err
+	}
+	in.Default()
+	errs := in.Validate()
+	bp, ok := blueprints[in.GoldenPath]
+	if !ok {
+		errs = append(errs, field.NotSupported(field.NewPath("goldenPath"), in.GoldenPath, slices.Sorted(maps.Keys(blueprints))))
+	}
+	if len(errs) > 0 {
+		return nil, nil, errs.ToAggregate()
+	}
+	return in, bp, nil
+}

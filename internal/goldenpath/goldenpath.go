@@ -1,0 +1,200 @@
+// Package goldenpath defines what a golden path is: a blueprint that composes the resources
+// behind one kind of XR. The function's core (naming, Backstage metadata, readiness, status)
+// works on what a blueprint returns and knows nothing of any particular golden path.
+package goldenpath
+
+import (
+	"encoding/json"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+
+	"github.com/open-service-portal/function-golden-path/input/v1beta1"
+)
+
+// The SDK converts typed objects through its package-level composed.Scheme, so the kinds that
+// golden paths compose are registered there once.
+func init() { //nolint:gochecknoinits // composed.Scheme is package state by the SDK's design.
+	for _, add := range []func(*runtime.Scheme) error{
+		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme,
+		policyv1.AddToScheme, networkingv1.AddToScheme,
+	} {
+		utilruntime.Must(add(composed.Scheme))
+	}
+}
+
+// A Blueprint composes the resources of one golden path.
+type Blueprint interface {
+	// App is the golden path's app.kubernetes.io/name, e.g. "mongodb". It is part of
+	// every selector the blueprint writes, so it can never change.
+	App() string
+
+	// Compose validates the XR spec and returns the desired resources. Problems with the
+	// spec are returned as a field.ErrorList aggregate, each naming its field.
+	Compose(r Request) (*Composition, error)
+
+	// Requirements are the extra resources the blueprint wants to see on the next call,
+	// e.g. the pods of a workload, to say which one is not ready.
+	Requirements(r Request) map[string]*fnv1.ResourceSelector
+
+	// Summarize says, from the readiness of each composed resource, how the instance as a
+	// whole is doing, for the golden path's own status condition.
+	Summarize(r Request, c *Composition, rs []Readiness) Summary
+}
+
+// Request is what a blueprint composes from.
+type Request struct {
+	// XR is the observed composite resource.
+	XR *resource.Composite
+
+	// Instance names everything this blueprint composes.
+	Instance Instance
+
+	// Observed composed resources, by pipeline name.
+	Observed map[resource.Name]resource.ObservedComposed
+
+	// Required resources Crossplane fetched for the blueprint's Requirements, by key.
+	Required map[string][]resource.Required
+
+	// Input carries the platform team's defaults. Defaulted and validated.
+	Input *v1beta1.Input
+}
+
+// Instance identifies one instance of a golden path.
+type Instance struct {
+	// Name that every composed resource's name starts with, e.g. mongodb-3a4f75ae.
+	Name string
+
+	// ID is the 8-hex suffix of Name, e.g. 3a4f75ae.
+	ID string
+}
+
+// Composition is what a blueprint composes.
+type Composition struct {
+	// Resources in a stable order. Pipeline names are the resources' identity: Crossplane
+	// deletes an observed resource whose pipeline name is no longer desired.
+	Resources []Resource
+
+	// Version is the application version, for the app.kubernetes.io/version label.
+	Version string
+
+	// Description of the instance for humans, e.g. "MongoDB 7.0 replica set of 3 members".
+	Description string
+
+	// Links of the golden path for the Backstage entity (e.g. documentation).
+	Links []v1beta1.Link
+
+	// Status are golden-path specific XR status fields, e.g. endpoint and connectionSecret.
+	Status map[string]any
+
+	// Refused are requested changes the blueprint did not roll out, because they would
+	// break or lose data. The resources keep what they have.
+	Refused []Refusal
+}
+
+// Resource is one desired composed resource.
+type Resource struct {
+	// Name in the pipeline. Short and meaningful: Crossplane's Ready condition lists the
+	// pipeline names of unready resources.
+	Name resource.Name
+
+	// Object is the desired state, with kind, name and the blueprint's own labels.
+	Object *composed.Unstructured
+
+	// Workload is the resource the Backstage ingestor turns into the instance's catalog
+	// component. One per composition.
+	Workload bool
+
+	// Catalog is false for resources the ingestor would pick up but that are not worth an
+	// entity of their own, such as a one-off Job.
+	Catalog bool
+}
+
+// Refusal is a requested change that is not rolled out.
+type Refusal struct {
+	// Field of the XR, e.g. spec.storageGB.
+	Field string
+	// Reason in CamelCase, e.g. StorageShrinkRefused.
+	Reason string
+	// Message for humans: what was asked, what is kept and what to do.
+	Message string
+}
+
+// Readiness of one composed resource.
+type Readiness struct {
+	Resource Resource
+	// Observed is nil while the resource does not exist yet.
+	Observed *composed.Unstructured
+	Ready    bool
+	// Failed is true when the resource cannot become ready without a change (e.g. a
+	// failed Job).
+	Failed  bool
+	Message string
+}
+
+// Summary of an instance's readiness, for the golden path's status condition.
+type Summary struct {
+	// Condition type, e.g. DatabaseReady.
+	Condition string
+	Ready     bool
+	// Reason in CamelCase, e.g. Available or WaitingForReplicas.
+	Reason  string
+	Message string
+}
+
+// Object converts a typed Kubernetes object into a desired composed resource holding only
+// what the blueprint set. Crossplane server-side applies it, and owns every field it holds,
+// so zero values that the API server would default (a probe's timeoutSeconds: 0, stdin:
+// false, an empty status) must not be there. The SDK's composed.From keeps them; the
+// standard library's omitempty, as Kubernetes' own clients use it, drops them. Empty objects
+// stay: emptyDir: {} and podSelector: {} mean something.
+func Object(o runtime.Object) (*composed.Unstructured, error) {
+	gvks, _, err := composed.Scheme.ObjectKinds(o)
+	if err != nil || len(gvks) == 0 {
+		return nil, errors.Wrapf(err, "cannot determine the kind of %T", o)
+	}
+	o.GetObjectKind().SetGroupVersionKind(gvks[0])
+	j, err := json.Marshal(o)
+	if err != nil {
+		return nil, errors.Wrapf(err, "cannot marshal %T", o)
+	}
+	obj := map[string]any{}
+	if err := json.Unmarshal(j, &obj); err != nil {
+		return nil, errors.Wrapf(err, "cannot unmarshal %T", o)
+	}
+	prune(obj)
+	return &composed.Unstructured{Unstructured: unstructured.Unstructured{Object: obj}}, nil
+}
+
+// prune removes null values (such as metadata.creationTimestamp) and the status of every
+// object, the composed resource's own and those embedded in it (volume claim templates).
+func prune(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		if _, ok := t["metadata"]; ok {
+			delete(t, "status")
+		}
+		for k, e := range t {
+			if e == nil {
+				delete(t, k)
+				continue
+			}
+			prune(e)
+		}
+	case []any:
+		for _, e := range t {
+			prune(e)
+		}
+	}
+}

@@ -1,0 +1,161 @@
+// Package mongodb is the MongoDB golden path: a standalone server or a replica set, run by a
+// StatefulSet from the official mongo image, with its credentials, Services, disruption
+// budget and network policy.
+package mongodb
+
+import (
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+)
+
+// App is the app.kubernetes.io/name of everything this golden path composes.
+const App = "mongodb"
+
+// Fixed facts of the deployment.
+const (
+	port           = 27017
+	replicaSetName = "rs0"
+	rootUser       = "root"
+	container      = "mongod"
+	dataVolume     = "data"
+)
+
+// Pipeline names of the composed resources. They are each resource's identity and must never
+// change: Crossplane deletes an observed resource whose pipeline name is no longer desired.
+const (
+	CredentialsName     resource.Name = "mongodb-credentials"
+	KeyfileName         resource.Name = "mongodb-keyfile"
+	HeadlessServiceName resource.Name = "mongodb-headless"
+	ServiceName         resource.Name = "mongodb-service"
+	StatefulSetName     resource.Name = "mongodb-statefulset"
+	PDBName             resource.Name = "mongodb-pdb"
+	NetworkPolicyName   resource.Name = "mongodb-networkpolicy"
+)
+
+// ReplicaSetJobName is the pipeline name of the Job that initiates or reconfigures a replica
+// set of n members. A Job's pod template cannot change, so a new member count is a new Job;
+// the old one, done, is deleted.
+func ReplicaSetJobName(n int32) resource.Name {
+	return resource.Name("mongodb-replicaset-" + strconv.Itoa(int(n)))
+}
+
+// MaxInstanceNameLength is the longest instance name that fits: the StatefulSet's pods carry a
+// controller-revision-hash label "<name>-<10 chars>" that must fit in 63 characters.
+const MaxInstanceNameLength = 52
+
+// names of the composed resources, all derived from the instance name.
+type names struct {
+	Instance    string
+	Headless    string
+	Credentials string
+	Keyfile     string
+}
+
+func namesFor(inst goldenpath.Instance) names {
+	return names{
+		Instance:    inst.Name,
+		Headless:    inst.Name + "-headless",
+		Credentials: inst.Name + "-credentials",
+		Keyfile:     inst.Name + "-keyfile",
+	}
+}
+
+// Job is the name of the replica set Job for n members.
+func (n names) Job(members int32) string { return fmt.Sprintf("%s-rs-init-%d", n.Instance, members) }
+
+// Pod is the name of the StatefulSet's pod with the given ordinal.
+func (n names) Pod(ordinal int32) string { return fmt.Sprintf("%s-%d", n.Instance, ordinal) }
+
+// Blueprint composes MongoDB.
+type Blueprint struct{}
+
+var _ goldenpath.Blueprint = Blueprint{}
+
+// App returns the golden path's app.kubernetes.io/name.
+func (Blueprint) App() string { return App }
+
+// component is one resource of the blueprint: the table below is the golden path.
+type component struct {
+	name     resource.Name
+	when     func(p params) bool
+	build    func(b build) (runtime.Object, error)
+	workload bool
+	// hidden keeps the resource out of the Backstage catalog.
+	hidden bool
+}
+
+func always(params) bool       { return true }
+func replicaSet(p params) bool { return p.ReplicaSet() }
+
+// components in the order they are composed and listed in the XR status.
+func components(p params) []component {
+	return []component{
+		{name: CredentialsName, when: always, build: credentialsSecret},
+		{name: KeyfileName, when: replicaSet, build: keyfileSecret},
+		{name: HeadlessServiceName, when: always, build: headlessService},
+		{name: ServiceName, when: always, build: clientService},
+		{name: StatefulSetName, when: always, build: statefulSet, workload: true},
+		{name: PDBName, when: replicaSet, build: podDisruptionBudget},
+		{name: NetworkPolicyName, when: always, build: networkPolicy},
+		{name: ReplicaSetJobName(p.Replicas), when: replicaSet, build: replicaSetJob, hidden: true},
+	}
+}
+
+// build is what every component is built from.
+type build struct {
+	goldenpath.Request
+	params
+	names names
+}
+
+// Compose validates the XR spec and composes MongoDB.
+func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) {
+	if len(r.Instance.Name) > MaxInstanceNameLength {
+		return nil, errors.Errorf("metadata.name: instance name %q is %d characters; a MongoDB's must be at most %d (%d for an XR name without an 8-hex suffix) so that its pods' labels fit",
+			r.Instance.Name, len(r.Instance.Name), MaxInstanceNameLength, MaxInstanceNameLength-9)
+	}
+
+	var s Spec
+	if err := r.XR.Resource.GetValueInto("spec", &s); err != nil {
+		return nil, errors.Wrap(err, "cannot read the MongoDB spec")
+	}
+	requested, errs := resolve(s, r.Input)
+	if len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	p, refused, err := settle(requested, r)
+	if err != nil {
+		return nil, err
+	}
+
+	b := build{Request: r, params: p, names: namesFor(r.Instance)}
+	c := &goldenpath.Composition{
+		Version:     p.Version,
+		Description: p.describe(),
+		Links:       links(p),
+		Status:      statusOf(b),
+		Refused:     refused,
+	}
+	for _, cp := range components(p) {
+		if !cp.when(p) {
+			continue
+		}
+		o, err := cp.build(b)
+		if err != nil {
+			return nil, errors.Wrapf(err, "cannot compose %s", cp.name)
+		}
+		u, err := goldenpath.Object(o)
+		if err != nil {
+			return nil, errors.Wrapf(err, "cannot convert %s", cp.name)
+		}
+		c.Resources = append(c.Resources, goldenpath.Resource{Name: cp.name, Object: u, Workload: cp.workload, Catalog: !cp.hidden})
+	}
+	return c, nil
+}

@@ -1,0 +1,184 @@
+package mongodb
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/open-service-portal/function-golden-path/input/v1beta1"
+)
+
+// Spec is the spec of a MongoDB XR (database.platform.io/v1alpha1). Pointers tell an absent
+// field, which gets its default, from an explicit zero, which is invalid.
+type Spec struct {
+	// Version is the MongoDB release, e.g. "7.0".
+	Version *string `json:"version,omitempty"`
+	// StorageGB is the size of each member's volume in GiB.
+	StorageGB *int64 `json:"storageGB,omitempty"`
+	// Replicas is 1 for a standalone server, or an odd number for a replica set.
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Size is a compute preset: small, medium, large or one the platform adds.
+	Size *string `json:"size,omitempty"`
+	// StorageClassName overrides the platform's storage class.
+	StorageClassName *string `json:"storageClassName,omitempty"`
+	// Access says who may connect besides pods in the XR's own namespace.
+	Access Access `json:"access,omitempty"`
+}
+
+// Access to the database over the network.
+type Access struct {
+	// Namespaces whose pods may connect, besides the XR's own namespace.
+	Namespaces []string `json:"namespaces,omitempty"`
+}
+
+// Defaults of the spec; the example XRD declares the same.
+const (
+	DefaultVersion   = "7.0"
+	DefaultStorageGB = 10
+	DefaultReplicas  = 1
+	DefaultSize      = "small"
+
+	// MaxReplicas is MongoDB's limit of voting members in a replica set.
+	MaxReplicas = 7
+	// MaxStorageGB keeps a typo (10000 instead of 100) from ordering a huge volume.
+	MaxStorageGB = 16384
+)
+
+// release is a supported MongoDB release.
+type release struct {
+	// Version as written in the XR, e.g. "7.0"; also the image tag.
+	Version string
+}
+
+// releases are the supported releases, oldest first. MongoDB upgrades one release at a
+// time, so the order also says which upgrades are allowed.
+var releases = []release{ //nolint:gochecknoglobals // A table of data, read only.
+	{Version: "6.0"},
+	{Version: "7.0"},
+	{Version: "8.0"},
+}
+
+func releaseIndex(version string) int {
+	return slices.IndexFunc(releases, func(r release) bool { return r.Version == version })
+}
+
+func supportedVersions() []string {
+	vs := make([]string, len(releases))
+	for i, r := range releases {
+		vs[i] = r.Version
+	}
+	return vs
+}
+
+// presets are the built-in compute sizes. An Input's presets replace or add to them.
+var presets = map[string]v1beta1.Preset{ //nolint:gochecknoglobals // A table of data, read only.
+	"small": {
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("1Gi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+	},
+	"medium": {
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("4Gi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("4Gi")},
+	},
+	"large": {
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("16Gi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("16Gi")},
+	},
+}
+
+// params are a validated, defaulted spec: what the blueprint composes from.
+type params struct {
+	Version          string
+	StorageGB        int64
+	Replicas         int32
+	Size             string
+	Preset           v1beta1.Preset
+	StorageClassName string
+	Namespaces       []string
+}
+
+// ReplicaSet tells whether the instance is a replica set rather than a standalone server.
+func (p params) ReplicaSet() bool { return p.Replicas > 1 }
+
+// resolve defaults and validates a spec, returning every problem with its field.
+func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
+	spec := field.NewPath("spec")
+	p := params{
+		Version:          deref(s.Version, DefaultVersion),
+		StorageGB:        deref(s.StorageGB, DefaultStorageGB),
+		Replicas:         deref(s.Replicas, DefaultReplicas),
+		Size:             deref(s.Size, DefaultSize),
+		StorageClassName: deref(s.StorageClassName, in.StorageClassName),
+		Namespaces:       s.Access.Namespaces,
+	}
+
+	var errs field.ErrorList
+	if releaseIndex(p.Version) < 0 {
+		errs = append(errs, field.NotSupported(spec.Child("version"), p.Version, supportedVersions()))
+	}
+	if p.StorageGB <= 0 || p.StorageGB > MaxStorageGB {
+		errs = append(errs, field.Invalid(spec.Child("storageGB"), p.StorageGB, fmt.Sprintf("must be from 1 to %d", MaxStorageGB)))
+	}
+	if p.Replicas < 1 || p.Replicas > MaxReplicas || p.Replicas%2 == 0 {
+		errs = append(errs, field.Invalid(spec.Child("replicas"), p.Replicas,
+			fmt.Sprintf("must be 1 for a standalone server or an odd number up to %d for a replica set (an even number of members cannot elect a primary after losing half)", MaxReplicas)))
+	}
+	preset, ok := in.Presets[p.Size]
+	if !ok {
+		preset, ok = presets[p.Size]
+	}
+	if !ok {
+		errs = append(errs, field.NotSupported(spec.Child("size"), p.Size, presetNames(in)))
+	}
+	p.Preset = preset
+	if p.StorageClassName != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(p.StorageClassName) {
+			errs = append(errs, field.Invalid(spec.Child("storageClassName"), p.StorageClassName, msg))
+		}
+	}
+	for i, ns := range p.Namespaces {
+		for _, msg := range validation.IsDNS1123Label(ns) {
+			errs = append(errs, field.Invalid(spec.Child("access", "namespaces").Index(i), ns, msg))
+		}
+	}
+	return p, errs
+}
+
+func presetNames(in *v1beta1.Input) []string {
+	names := make([]string, 0, len(presets)+len(in.Presets))
+	for n := range presets {
+		names = append(names, n)
+	}
+	for n := range in.Presets {
+		if _, ok := presets[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// describe is the instance for humans, e.g. "MongoDB 7.0 replica set of 3 members, 10 GiB each".
+func (p params) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "MongoDB %s ", p.Version)
+	if p.ReplicaSet() {
+		fmt.Fprintf(&b, "replica set of %d members, %d GiB each", p.Replicas, p.StorageGB)
+	} else {
+		fmt.Fprintf(&b, "standalone server, %d GiB", p.StorageGB)
+	}
+	fmt.Fprintf(&b, " (%s)", p.Size)
+	return b.String()
+}

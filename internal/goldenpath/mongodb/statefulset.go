@@ -1,0 +1,205 @@
+package mongodb
+
+import (
+	"fmt"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// Components, for the app.kubernetes.io/component label.
+const (
+	componentDatabase   = "database"
+	componentReplicaSet = "replicaset-init"
+)
+
+// The official mongo image runs mongod as this user and group.
+const mongodbUID = 999
+
+const (
+	defaultRegistry   = "docker.io"
+	defaultRepository = "library/mongo"
+	keyfileDir        = "/keyfile"
+	keyfileSecretDir  = "/keyfile-secret"
+)
+
+func (b build) image() string {
+	registry, repository := b.Input.Images.Registry, b.Input.Images.Repository
+	if registry == "" {
+		registry = defaultRegistry
+	}
+	if repository == "" {
+		repository = defaultRepository
+	}
+	return fmt.Sprintf("%s/%s:%s", registry, repository, b.Version)
+}
+
+// statefulSet runs the members. Its selector, serviceName, podManagementPolicy and volume
+// claim templates cannot change after creation: they depend only on the instance name, or
+// are kept from the observed StatefulSet by settle.
+func statefulSet(b build) (runtime.Object, error) {
+	storage, err := resource.ParseQuantity(strconv.FormatInt(b.StorageGB, 10) + "Gi")
+	if err != nil {
+		return nil, err
+	}
+	claim := corev1.PersistentVolumeClaim{
+		ObjectMeta: b.meta(dataVolume, componentDatabase),
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: storage}},
+		},
+	}
+	if b.StorageClassName != "" {
+		claim.Spec.StorageClassName = ptr(b.StorageClassName)
+	}
+
+	return &appsv1.StatefulSet{
+		ObjectMeta: b.meta(b.names.Instance, componentDatabase),
+		Spec: appsv1.StatefulSetSpec{
+			ServiceName: b.names.Headless,
+			Replicas:    ptr(b.Replicas),
+			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
+			// Members start together; the replica set Job waits for them and forms the set.
+			PodManagementPolicy: appsv1.ParallelPodManagement,
+			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
+			// The data outlives the StatefulSet: volumes are kept when it is deleted or scaled down.
+			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+				WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: b.labels(componentDatabase)},
+				Spec:       b.podSpec(),
+			},
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{claim},
+		},
+	}, nil
+}
+
+func (b build) podSpec() corev1.PodSpec {
+	spec := corev1.PodSpec{
+		AutomountServiceAccountToken:  ptr(false),
+		EnableServiceLinks:            ptr(false),
+		TerminationGracePeriodSeconds: ptr(int64(60)),
+		SecurityContext:               restrictedPod(),
+		Containers:                    []corev1.Container{b.mongod()},
+	}
+	if b.ReplicaSet() {
+		// Spread members over nodes, so that losing one node loses one member.
+		spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+				Weight: 100,
+				PodAffinityTerm: corev1.PodAffinityTerm{
+					TopologyKey:   corev1.LabelHostname,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
+				},
+			}},
+		}}
+		// mongod refuses a keyfile that others can read, and a Secret volume's files belong
+		// to root: copy it into memory, owned by mongod's user, readable by it alone.
+		spec.InitContainers = []corev1.Container{{
+			Name:            "keyfile",
+			Image:           b.image(),
+			Command:         []string{"sh", "-c", fmt.Sprintf("cp %s/%s %s/%s && chmod 0400 %s/%s", keyfileSecretDir, keyfileKey, keyfileDir, keyfileKey, keyfileDir, keyfileKey)},
+			SecurityContext: restrictedContainer(),
+			Resources:       corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")}, Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}},
+			VolumeMounts: []corev1.VolumeMount{
+				{Name: "keyfile-secret", MountPath: keyfileSecretDir, ReadOnly: true},
+				{Name: "keyfile", MountPath: keyfileDir},
+			},
+		}}
+		spec.Volumes = []corev1.Volume{
+			{Name: "keyfile-secret", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: b.names.Keyfile, DefaultMode: ptr(int32(0o440))}}},
+			{Name: "keyfile", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr(resource.MustParse("1Mi"))}}},
+		}
+	}
+	return spec
+}
+
+func (b build) mongod() corev1.Container {
+	args := []string{"--bind_ip_all", "--port", strconv.Itoa(port), "--wiredTigerCacheSizeGB", b.cacheSizeGB()}
+	mounts := []corev1.VolumeMount{{Name: dataVolume, MountPath: "/data/db"}}
+	if b.ReplicaSet() {
+		args = append(args, "--replSet", replicaSetName, "--keyFile", keyfileDir+"/"+keyfileKey)
+		mounts = append(mounts, corev1.VolumeMount{Name: "keyfile", MountPath: keyfileDir, ReadOnly: true})
+	}
+	return corev1.Container{
+		Name:  container,
+		Image: b.image(),
+		// Flags only: the image's entrypoint runs mongod with them and, on an empty data
+		// directory, first creates the root user from the environment below.
+		Args: args,
+		Env: []corev1.EnvVar{
+			secretEnv("MONGO_INITDB_ROOT_USERNAME", b.names.Credentials, KeyUsername),
+			secretEnv("MONGO_INITDB_ROOT_PASSWORD", b.names.Credentials, KeyPassword),
+		},
+		Ports:           []corev1.ContainerPort{{Name: "mongodb", ContainerPort: port, Protocol: corev1.ProtocolTCP}},
+		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
+		SecurityContext: restrictedContainer(),
+		VolumeMounts:    mounts,
+		// Starting on a large data set can take minutes; liveness waits for the start.
+		StartupProbe: &corev1.Probe{
+			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("mongodb")}},
+			PeriodSeconds:    10,
+			FailureThreshold: 60,
+		},
+		LivenessProbe: &corev1.Probe{
+			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("mongodb")}},
+			PeriodSeconds:    20,
+			TimeoutSeconds:   5,
+			FailureThreshold: 6,
+		},
+		// Ready when mongod answers a ping (no authentication needed).
+		ReadinessProbe: &corev1.Probe{
+			ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{
+				"mongosh", "--quiet", "--norc", "--port", strconv.Itoa(port), "--eval", "quit(db.adminCommand({ping: 1}).ok ? 0 : 1)",
+			}}},
+			PeriodSeconds:    10,
+			TimeoutSeconds:   10,
+			FailureThreshold: 3,
+		},
+	}
+}
+
+// cacheSizeGB sizes WiredTiger's cache as mongod would on a machine with the container's
+// memory: half of (memory - 1 GiB), at least 0.25 GiB.
+func (b build) cacheSizeGB() string {
+	const gib = 1 << 30
+	gb := 0.25
+	if mem, ok := b.Preset.Memory(); ok {
+		gb = max(gb, (float64(mem.Value())/gib-1)/2)
+	}
+	return strconv.FormatFloat(gb, 'f', 2, 64)
+}
+
+func secretEnv(name, secret, key string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
+	}}}
+}
+
+// restrictedPod passes the Pod Security "restricted" profile at the pod level.
+func restrictedPod() *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:        ptr(true),
+		RunAsUser:           ptr(int64(mongodbUID)),
+		RunAsGroup:          ptr(int64(mongodbUID)),
+		FSGroup:             ptr(int64(mongodbUID)),
+		FSGroupChangePolicy: ptr(corev1.FSGroupChangeOnRootMismatch),
+		SeccompProfile:      &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// restrictedContainer passes the Pod Security "restricted" profile at the container level.
+func restrictedContainer() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr(false),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		RunAsNonRoot:             ptr(true),
+	}
+}

@@ -1,0 +1,188 @@
+package mongodb
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/open-service-portal/function-golden-path/input/v1beta1"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+)
+
+// ConditionDatabaseReady is the XR condition that says how the database as a whole is doing.
+const ConditionDatabaseReady = "DatabaseReady"
+
+// Reasons of the DatabaseReady condition.
+const (
+	ReasonAvailable         = "Available"
+	ReasonCreating          = "Creating"
+	ReasonWaitingForMembers = "WaitingForMembers"
+	ReasonFormingReplicaSet = "FormingReplicaSet"
+	ReasonWaiting           = "WaitingForResources"
+	ReasonFailed            = "Failed"
+)
+
+// requiredPods is the key under which the function asks Crossplane for the instance's pods,
+// to name the members that are not ready.
+const requiredPods = "mongodb-pods"
+
+// Requirements asks for the members' pods.
+func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSelector {
+	b := build{Request: r, names: namesFor(r.Instance)}
+	ns := r.XR.Resource.GetNamespace()
+	return map[string]*fnv1.ResourceSelector{
+		requiredPods: {
+			ApiVersion: "v1",
+			Kind:       "Pod",
+			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels(componentDatabase)}},
+			Namespace:  &ns,
+		},
+	}
+}
+
+// Summarize says how the database is doing, naming what it waits for.
+func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs []goldenpath.Readiness) goldenpath.Summary {
+	s := goldenpath.Summary{Condition: ConditionDatabaseReady}
+	var unready []goldenpath.Readiness
+	for _, rd := range rs {
+		if rd.Failed {
+			s.Reason = ReasonFailed
+			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
+			return s
+		}
+		if !rd.Ready {
+			unready = append(unready, rd)
+		}
+	}
+	if len(unready) == 0 {
+		s.Ready, s.Reason = true, ReasonAvailable
+		s.Message = fmt.Sprintf("%s ready at %s", c.Description, c.Status["endpoint"])
+		return s
+	}
+
+	sts := find(rs, StatefulSetName)
+	switch {
+	case sts == nil || sts.Observed == nil:
+		s.Reason = ReasonCreating
+		s.Message = "creating " + list(unready)
+	case !sts.Ready:
+		s.Reason = ReasonWaitingForMembers
+		s.Message = membersMessage(r, sts)
+	case strings.HasPrefix(string(unready[0].Resource.Name), "mongodb-replicaset-"):
+		s.Reason = ReasonFormingReplicaSet
+		s.Message = fmt.Sprintf("every member is up; forming the replica set %s (Job %s: %s)", replicaSetName, unready[0].Resource.Object.GetName(), unready[0].Message)
+	default:
+		s.Reason = ReasonWaiting
+		s.Message = "waiting for " + list(unready)
+	}
+	return s
+}
+
+// membersMessage is e.g. "2/3 replicas ready; waiting for mongodb-3a4f75ae-2 (ContainersNotReady)".
+func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
+	want, _ := sts.Observed.GetInteger("spec.replicas")
+	ready, _ := sts.Observed.GetInteger("status.readyReplicas") // Absent while none is ready.
+	msg := fmt.Sprintf("%d/%d replicas ready", ready, want)
+
+	pods, ok := r.Required[requiredPods]
+	if !ok {
+		// Until Crossplane has fetched the pods, the StatefulSet's own words are all there is.
+		return msg + "; " + sts.Message
+	}
+	n := namesFor(r.Instance)
+	status := make(map[string]string, len(pods))
+	for _, p := range pods {
+		var pod corev1.Pod
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(p.Resource.Object, &pod); err != nil {
+			continue
+		}
+		status[pod.GetName()] = podProblem(&pod)
+	}
+	var waiting []string
+	for i := range int32(want) { //nolint:gosec // replicas are validated to be at most 7.
+		name := n.Pod(i)
+		problem, exists := status[name]
+		switch {
+		case !exists:
+			waiting = append(waiting, name+" (not created)")
+		case problem != "":
+			waiting = append(waiting, name+" ("+problem+")")
+		}
+	}
+	if len(waiting) == 0 {
+		return msg + "; " + sts.Message
+	}
+	return msg + "; waiting for " + strings.Join(waiting, ", ")
+}
+
+// podProblem is why a pod is not ready, or "" when it is.
+func podProblem(p *corev1.Pod) string {
+	if p.DeletionTimestamp != nil {
+		return "terminating"
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if w := cs.State.Waiting; w != nil && w.Reason != "" {
+			return w.Reason
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type != corev1.PodReady {
+			continue
+		}
+		if c.Status == corev1.ConditionTrue {
+			return ""
+		}
+		if c.Reason != "" {
+			return c.Reason
+		}
+	}
+	if p.Status.Phase == corev1.PodPending || p.Status.Phase == "" {
+		return "Pending"
+	}
+	return "NotReady"
+}
+
+func find(rs []goldenpath.Readiness, name resource.Name) *goldenpath.Readiness {
+	for i := range rs {
+		if rs[i].Resource.Name == name {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
+func list(rs []goldenpath.Readiness) string {
+	ns := make([]string, len(rs))
+	for i, r := range rs {
+		ns[i] = fmt.Sprintf("%s %s", r.Resource.Object.GetKind(), r.Resource.Object.GetName())
+	}
+	return strings.Join(ns, ", ")
+}
+
+// statusOf are the MongoDB status fields of the XR.
+func statusOf(b build) map[string]any {
+	st := map[string]any{
+		"endpoint":         fmt.Sprintf("%s:%d", b.host(), port),
+		"connectionSecret": b.names.Credentials,
+		"version":          b.Version,
+	}
+	if b.ReplicaSet() {
+		st["replicaSet"] = replicaSetName
+	}
+	return st
+}
+
+// links of the Backstage entity: the manual of the running release.
+func links(p params) []v1beta1.Link {
+	return []v1beta1.Link{{
+		URL:   fmt.Sprintf("https://www.mongodb.com/docs/v%s/", p.Version),
+		Title: "MongoDB " + p.Version + " manual",
+		Icon:  "docs",
+		Type:  "documentation",
+	}}
+}
