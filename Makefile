@@ -16,6 +16,8 @@ FUNCTION       := $(BIN)/function-golden-path
 
 EXAMPLE ?= example/mongodb
 XR      ?= $(EXAMPLE)/xr.yaml
+# Observed resources to render with, e.g. OBSERVED=example/mongodb/observed.yaml (steady state).
+OBSERVED ?=
 # Port the function listens on while `make render` runs (loopback only).
 RENDER_PORT ?= 9443
 
@@ -51,7 +53,7 @@ generate: $(CONTROLLER_GEN) ## Regenerate the Input CRD in package/input from in
 
 .PHONY: render
 render: $(CROSSPLANE) $(CROSSPLANE_CORE) build ## Render the example XR through the real crossplane CLI (XR=… EXAMPLE=… to choose).
-	hack/render.sh $(EXAMPLE) $(XR) $(RENDER_PORT)
+	hack/render.sh $(EXAMPLE) $(XR) $(RENDER_PORT) $(if $(OBSERVED),--observed-resources=$(OBSERVED))
 
 ## ---- checks ----
 .PHONY: test

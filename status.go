@@ -46,6 +46,8 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		})
 	}
 	previous, _ := oxr.Resource.GetString("status.phase") // Absent on a new XR.
+	// Not GetGeneration: numbers from a protobuf Struct are float64, which it reads as 0.
+	generation, _ := oxr.Resource.GetInteger("metadata.generation")
 	phase := phaseOf(s, previous)
 
 	fields := map[string]any{
@@ -54,7 +56,7 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		"readyResources":     fmt.Sprintf("%d/%d", ready, len(rs)),
 		"phase":              phase,
 		"resources":          resources,
-		"observedGeneration": oxr.Resource.GetGeneration(),
+		"observedGeneration": generation,
 	}
 	for k, v := range c.Status {
 		fields[k] = v

@@ -1,0 +1,600 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/response"
+)
+
+// The example's steady state: what a cluster holds once example/mongodb/xr.yaml runs.
+const (
+	observedExample  = "example/mongodb/observed.yaml"
+	observedPassword = "Tq7vY2mXkP9sLw4RzB8nHc3JdF6gVa1E"
+)
+
+const input = `
+apiVersion: goldenpath.fn.openportal.dev/v1beta1
+kind: Input
+goldenPath: MongoDB
+`
+
+// xr is a MongoDB XR in namespace team-a with the given name and spec.
+func xr(name, spec string) string {
+	return fmt.Sprintf(`
+apiVersion: database.platform.io/v1alpha1
+kind: MongoDB
+metadata:
+  name: %s
+  namespace: team-a
+  uid: 0b6a1f2e-8f55-4c3e-9d7a-2f1e5c6b7a80
+  generation: 2
+  annotations:
+    terasky.backstage.io/owner: group:default/team-a
+spec: %s
+`, name, spec)
+}
+
+// outcome is what a response means, in the terms a platform engineer checks.
+type outcome struct {
+	// Resources by pipeline name, as "Kind name ready".
+	Resources map[string]string
+	// Conditions by type, as "Status Reason: message".
+	Conditions map[string]string
+	// Results as "Severity Reason: message".
+	Results []string
+	// Status fields of the desired XR that are not lists.
+	Status map[string]any
+}
+
+func TestRunFunction(t *testing.T) {
+	replicaSet := xr("mongodb-3a4f75ae", `{version: "7.0", storageGB: 10, replicas: 3}`)
+	observed := objects(t, readFile(t, observedExample)...)
+
+	type args struct {
+		input    string
+		xr       string
+		observed map[string]*fnv1.Resource
+		desired  map[string]*fnv1.Resource
+		required map[string]*fnv1.Resources
+	}
+	cases := map[string]struct {
+		reason string
+		args   args
+		want   outcome
+	}{
+		"FreshStandalone": {
+			reason: "A new standalone XR composes its resources, none ready yet, named after its 8-hex suffixed name.",
+			args:   args{input: input, xr: xr("mongodb-0c1d2e3f", `{version: "8.0", storageGB: 5, replicas: 1, size: medium}`)},
+			want: outcome{
+				Resources: map[string]string{
+					"mongodb-credentials":   "Secret mongodb-0c1d2e3f-credentials READY_FALSE",
+					"mongodb-headless":      "Service mongodb-0c1d2e3f-headless READY_FALSE",
+					"mongodb-service":       "Service mongodb-0c1d2e3f READY_FALSE",
+					"mongodb-statefulset":   "StatefulSet mongodb-0c1d2e3f READY_FALSE",
+					"mongodb-networkpolicy": "NetworkPolicy mongodb-0c1d2e3f READY_FALSE",
+				},
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_FALSE Creating: creating Secret mongodb-0c1d2e3f-credentials, Service mongodb-0c1d2e3f-headless, Service mongodb-0c1d2e3f, StatefulSet mongodb-0c1d2e3f, NetworkPolicy mongodb-0c1d2e3f",
+					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
+				},
+				Results: []string{"SEVERITY_NORMAL Creating: creating Secret mongodb-0c1d2e3f-credentials, Service mongodb-0c1d2e3f-headless, Service mongodb-0c1d2e3f, StatefulSet mongodb-0c1d2e3f, NetworkPolicy mongodb-0c1d2e3f"},
+				Status: map[string]any{
+					"instanceId": "0c1d2e3f", "instanceName": "mongodb-0c1d2e3f", "phase": "Provisioning",
+					"readyResources": "0/5", "endpoint": "mongodb-0c1d2e3f.team-a.svc:27017",
+					"connectionSecret": "mongodb-0c1d2e3f-credentials", "version": "8.0", "observedGeneration": float64(2),
+				},
+			},
+		},
+		"NameWithoutSuffix": {
+			reason: "An XR name without an 8-hex suffix gets one derived from its UID, the same on every call.",
+			args:   args{input: input, xr: xr("orders", `{replicas: 1}`)},
+			want: outcome{
+				Resources: map[string]string{
+					"mongodb-credentials":   "Secret orders-89a01892-credentials READY_FALSE",
+					"mongodb-headless":      "Service orders-89a01892-headless READY_FALSE",
+					"mongodb-service":       "Service orders-89a01892 READY_FALSE",
+					"mongodb-statefulset":   "StatefulSet orders-89a01892 READY_FALSE",
+					"mongodb-networkpolicy": "NetworkPolicy orders-89a01892 READY_FALSE",
+				},
+			},
+		},
+		"FreshReplicaSet": {
+			reason: "A replica set also gets a keyfile, a disruption budget and the Job that forms the set.",
+			args:   args{input: input, xr: replicaSet},
+			want: outcome{
+				Resources: map[string]string{
+					"mongodb-credentials":   "Secret mongodb-3a4f75ae-credentials READY_FALSE",
+					"mongodb-keyfile":       "Secret mongodb-3a4f75ae-keyfile READY_FALSE",
+					"mongodb-headless":      "Service mongodb-3a4f75ae-headless READY_FALSE",
+					"mongodb-service":       "Service mongodb-3a4f75ae READY_FALSE",
+					"mongodb-statefulset":   "StatefulSet mongodb-3a4f75ae READY_FALSE",
+					"mongodb-pdb":           "PodDisruptionBudget mongodb-3a4f75ae READY_FALSE",
+					"mongodb-networkpolicy": "NetworkPolicy mongodb-3a4f75ae READY_FALSE",
+					"mongodb-replicaset-3":  "Job mongodb-3a4f75ae-rs-init-3 READY_FALSE",
+				},
+			},
+		},
+		"SteadyState": {
+			reason: "When every observed resource is current, each is READY_TRUE and the XR says where to connect.",
+			args:   args{input: input, xr: replicaSet, observed: observed},
+			want: outcome{
+				Resources: map[string]string{
+					"mongodb-credentials":   "Secret mongodb-3a4f75ae-credentials READY_TRUE",
+					"mongodb-keyfile":       "Secret mongodb-3a4f75ae-keyfile READY_TRUE",
+					"mongodb-headless":      "Service mongodb-3a4f75ae-headless READY_TRUE",
+					"mongodb-service":       "Service mongodb-3a4f75ae READY_TRUE",
+					"mongodb-statefulset":   "StatefulSet mongodb-3a4f75ae READY_TRUE",
+					"mongodb-pdb":           "PodDisruptionBudget mongodb-3a4f75ae READY_TRUE",
+					"mongodb-networkpolicy": "NetworkPolicy mongodb-3a4f75ae READY_TRUE",
+					"mongodb-replicaset-3":  "Job mongodb-3a4f75ae-rs-init-3 READY_TRUE",
+				},
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_TRUE Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017",
+					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
+				},
+				Results: []string{"SEVERITY_NORMAL Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017"},
+				Status: map[string]any{
+					"instanceId": "3a4f75ae", "instanceName": "mongodb-3a4f75ae", "phase": "Ready",
+					"readyResources": "8/8", "endpoint": "mongodb-3a4f75ae.team-a.svc:27017",
+					"connectionSecret": "mongodb-3a4f75ae-credentials", "version": "7.0", "replicaSet": "rs0",
+					"observedGeneration": float64(2),
+				},
+			},
+		},
+		"WaitingForAMember": {
+			reason: "A replica set with an unready member names that member, from its pod, in DatabaseReady.",
+			args: args{
+				input: input, xr: with(t, replicaSet, "status:\n  phase: Provisioning"),
+				observed: replaced(t, observed, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongodb-3a4f75ae, generation: 1, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
+spec: {replicas: 3}
+status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 3, updatedReplicas: 3, currentRevision: r1, updateRevision: r1}
+`),
+				required: map[string]*fnv1.Resources{"mongodb-pods": {Items: []*fnv1.Resource{
+					pod(t, "mongodb-3a4f75ae-0", "True", ""),
+					pod(t, "mongodb-3a4f75ae-1", "True", ""),
+					pod(t, "mongodb-3a4f75ae-2", "False", "ContainersNotReady"),
+				}}},
+			},
+			want: outcome{
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_FALSE WaitingForMembers: 2/3 replicas ready; waiting for mongodb-3a4f75ae-2 (ContainersNotReady)",
+					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
+				},
+				Results: []string{"SEVERITY_NORMAL WaitingForMembers: 2/3 replicas ready; waiting for mongodb-3a4f75ae-2 (ContainersNotReady)"},
+			},
+		},
+		"Degraded": {
+			reason: "An instance that was ready and lost a member is Degraded, with a warning event.",
+			args: args{
+				input: input, xr: with(t, replicaSet, "status:\n  phase: Ready\n  instanceName: mongodb-3a4f75ae"),
+				observed: replaced(t, observed, `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongodb-3a4f75ae, generation: 1, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
+spec: {replicas: 3}
+status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 3, updatedReplicas: 3, currentRevision: r1, updateRevision: r1}
+`),
+			},
+			want: outcome{
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_FALSE WaitingForMembers: 2/3 replicas ready; Ready: 2/3",
+					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
+				},
+				Results: []string{"SEVERITY_WARNING WaitingForMembers: 2/3 replicas ready; Ready: 2/3"},
+				Status:  map[string]any{"phase": "Degraded", "readyResources": "7/8"},
+			},
+		},
+		"StorageShrinkRefused": {
+			reason: "A smaller storageGB is refused: the StatefulSet keeps its volume size and SpecAccepted says why.",
+			args:   args{input: input, xr: xr("mongodb-3a4f75ae", `{version: "7.0", storageGB: 5, replicas: 3}`), observed: observed},
+			want: outcome{
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_TRUE Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017",
+					"SpecAccepted":  "STATUS_CONDITION_FALSE StorageShrinkRefused: spec.storageGB: cannot shrink the volumes from 10 to 5 GiB without losing data; they keep 10 GiB",
+				},
+				Results: []string{
+					"SEVERITY_NORMAL Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017",
+					"SEVERITY_WARNING StorageShrinkRefused: spec.storageGB: cannot shrink the volumes from 10 to 5 GiB without losing data; they keep 10 GiB",
+				},
+			},
+		},
+		"DowngradeAndTopologyRefused": {
+			reason: "A downgrade and a replica set turned standalone are both refused, each naming its field.",
+			args:   args{input: input, xr: xr("mongodb-3a4f75ae", `{version: "6.0", replicas: 1}`), observed: observed},
+			want: outcome{
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_TRUE Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017",
+					"SpecAccepted":  "STATUS_CONDITION_FALSE DowngradeRefused: spec.version: cannot downgrade from 7.0 to 6.0: its data files would not open; it keeps running 7.0; spec.replicas: cannot turn a replica set of 3 members into a standalone server; it keeps 3 members",
+				},
+				Results: []string{
+					"SEVERITY_NORMAL Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017",
+					"SEVERITY_WARNING DowngradeRefused: spec.version: cannot downgrade from 7.0 to 6.0: its data files would not open; it keeps running 7.0",
+					"SEVERITY_WARNING TopologyChangeRefused: spec.replicas: cannot turn a replica set of 3 members into a standalone server; it keeps 3 members",
+				},
+			},
+		},
+		"UpgradeAndScaleUp": {
+			reason: "An upgrade by one release and a larger replica set roll out; the new member count has its own Job and the old one goes.",
+			args:   args{input: input, xr: xr("mongodb-3a4f75ae", `{version: "8.0", replicas: 5}`), observed: observed},
+			want: outcome{
+				Resources: map[string]string{
+					"mongodb-credentials":   "Secret mongodb-3a4f75ae-credentials READY_TRUE",
+					"mongodb-keyfile":       "Secret mongodb-3a4f75ae-keyfile READY_TRUE",
+					"mongodb-headless":      "Service mongodb-3a4f75ae-headless READY_TRUE",
+					"mongodb-service":       "Service mongodb-3a4f75ae READY_TRUE",
+					"mongodb-statefulset":   "StatefulSet mongodb-3a4f75ae READY_TRUE",
+					"mongodb-pdb":           "PodDisruptionBudget mongodb-3a4f75ae READY_TRUE",
+					"mongodb-networkpolicy": "NetworkPolicy mongodb-3a4f75ae READY_TRUE",
+					"mongodb-replicaset-5":  "Job mongodb-3a4f75ae-rs-init-5 READY_FALSE",
+				},
+				Status: map[string]any{"version": "8.0", "readyResources": "7/8"},
+			},
+		},
+		"PassThrough": {
+			reason: "Desired resources of earlier pipeline steps pass through untouched.",
+			args: args{
+				input: input, xr: xr("mongodb-0c1d2e3f", `{}`),
+				desired: map[string]*fnv1.Resource{"dashboard": {Resource: object(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: dashboard}, data: {a: b}}`)}},
+			},
+			want: outcome{
+				Resources: map[string]string{
+					"dashboard":             "ConfigMap dashboard READY_UNSPECIFIED",
+					"mongodb-credentials":   "Secret mongodb-0c1d2e3f-credentials READY_FALSE",
+					"mongodb-headless":      "Service mongodb-0c1d2e3f-headless READY_FALSE",
+					"mongodb-service":       "Service mongodb-0c1d2e3f READY_FALSE",
+					"mongodb-statefulset":   "StatefulSet mongodb-0c1d2e3f READY_FALSE",
+					"mongodb-networkpolicy": "NetworkPolicy mongodb-0c1d2e3f READY_FALSE",
+				},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := newRequest(t, tc.args.input, tc.args.xr, tc.args.observed, tc.args.desired)
+			req.RequiredResources = tc.args.required
+			rsp, err := newFunction().RunFunction(context.Background(), req)
+			if err != nil {
+				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
+			}
+			got := outcomeOf(t, rsp, tc.want)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nRunFunction(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestRunFunctionFatal checks that bad input or a bad spec is a Fatal result naming the
+// field, and that nothing desired changes: the response carries the request's desired state.
+func TestRunFunctionFatal(t *testing.T) {
+	earlier := map[string]*fnv1.Resource{"dashboard": {Resource: object(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: dashboard}}`)}}
+	cases := map[string]struct {
+		reason string
+		input  string
+		xr     string
+		want   string
+	}{
+		"UnknownGoldenPath": {
+			reason: "An Input selecting no known golden path names goldenPath.",
+			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: Postgres}",
+			xr:     xr("mongodb-3a4f75ae", "{}"),
+			want:   `cannot get Function input: goldenPath: Unsupported value: "Postgres": supported values: "MongoDB"`,
+		},
+		"UnknownInputField": {
+			reason: "A misspelt Input field is not silently ignored.",
+			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: MongoDB, storageClass: fast}",
+			xr:     xr("mongodb-3a4f75ae", "{}"),
+			want:   `cannot get Function input: cannot get function input *v1beta1.Input from *v1.RunFunctionRequest: cannot unmarshal JSON from *structpb.Struct into *v1beta1.Input: json: cannot unmarshal Go value of type v1beta1.Input: unknown name "storageClass"`,
+		},
+		"InvalidInputPreset": {
+			reason: "A preset whose limit is below its request names the field.",
+			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: MongoDB, presets: {tiny: {requests: {memory: 1Gi}, limits: {memory: 512Mi}}}}",
+			xr:     xr("mongodb-3a4f75ae", "{}"),
+			want:   `cannot get Function input: presets[tiny].limits[memory]: Invalid value: "512Mi": must not be less than the request 1Gi`,
+		},
+		"InvalidSpec": {
+			reason: "Every problem of the spec is reported at once, each naming its field.",
+			input:  input,
+			xr:     xr("mongodb-3a4f75ae", `{version: "5.0", storageGB: 0, replicas: 4, size: huge}`),
+			want: `cannot compose MongoDB: [spec.version: Unsupported value: "5.0": supported values: "6.0", "7.0", "8.0", ` +
+				`spec.storageGB: Invalid value: 0: must be from 1 to 16384, ` +
+				`spec.replicas: Invalid value: 4: must be 1 for a standalone server or an odd number up to 7 for a replica set (an even number of members cannot elect a primary after losing half), ` +
+				`spec.size: Unsupported value: "huge": supported values: "large", "medium", "small"]`,
+		},
+		"NameTooLong": {
+			reason: "A name whose pods' labels would not fit is refused before anything is created.",
+			input:  input,
+			xr:     xr("a-very-long-mongodb-name-for-the-orders-service-team", "{}"),
+			want:   `cannot compose MongoDB: metadata.name: instance name "a-very-long-mongodb-name-for-the-orders-service-team-89a01892" is 61 characters; a MongoDB's must be at most 52 (43 for an XR name without an 8-hex suffix) so that its pods' labels fit`,
+		},
+		"NoUID": {
+			reason: "A name without a suffix needs the XR's UID to derive one.",
+			input:  input,
+			xr:     strings.Replace(xr("orders", "{}"), "uid:", "x-uid:", 1),
+			want:   `cannot name the instance: metadata.uid: the XR "orders" has no UID to derive its name suffix from (give it a name ending in an 8-hex suffix, or a UID when rendering)`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := newRequest(t, tc.input, tc.xr, nil, earlier)
+			rsp, err := newFunction().RunFunction(context.Background(), req)
+			if err != nil {
+				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
+			}
+			want := &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Desired: req.GetDesired(),
+				Results: []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_FATAL, Message: tc.want, Target: fnv1.Target_TARGET_COMPOSITE.Enum()}},
+			}
+			if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestSecrets checks that a password is generated once and then kept.
+func TestSecrets(t *testing.T) {
+	spec := `{replicas: 3}`
+	cases := map[string]struct {
+		reason   string
+		observed map[string]*fnv1.Resource
+		check    func(t *testing.T, rsp *fnv1.RunFunctionResponse)
+	}{
+		"KeptFromObserved": {
+			reason:   "The observed password is kept, and every connection detail uses it.",
+			observed: objects(t, readFile(t, observedExample)...),
+			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
+				t.Helper()
+				data := secretData(t, rsp, "mongodb-credentials")
+				if data["password"] != observedPassword {
+					t.Errorf("password: want the observed one, got %q", data["password"])
+				}
+				wantURI := "mongodb://root:" + observedPassword + "@mongodb-3a4f75ae-0.mongodb-3a4f75ae-headless.team-a.svc:27017," +
+					"mongodb-3a4f75ae-1.mongodb-3a4f75ae-headless.team-a.svc:27017,mongodb-3a4f75ae-2.mongodb-3a4f75ae-headless.team-a.svc:27017/?authSource=admin&replicaSet=rs0"
+				if data["uri"] != wantURI {
+					t.Errorf("uri: -want, +got:\n%s", cmp.Diff(wantURI, data["uri"]))
+				}
+				if got := secretData(t, rsp, "mongodb-keyfile")["keyfile"]; got != "c2VjcmV0LWtleWZpbGUtb2YtdGhlLW9ic2VydmVkLXJlcGxpY2Etc2V0" {
+					t.Errorf("keyfile: want the observed one, got %q", got)
+				}
+			},
+		},
+		"GeneratedOnce": {
+			reason: "A new instance gets a 32-character alphanumeric password and a keyfile.",
+			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
+				t.Helper()
+				pw := secretData(t, rsp, "mongodb-credentials")["password"]
+				if len(pw) != 32 || strings.Trim(pw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != "" {
+					t.Errorf("password: want 32 alphanumeric characters, got %d: %q", len(pw), pw)
+				}
+				if kf := secretData(t, rsp, "mongodb-keyfile")["keyfile"]; len(kf) != 1008 {
+					t.Errorf("keyfile: want 1008 base64 characters (756 bytes), got %d", len(kf))
+				}
+			},
+		},
+		"ObservedWithoutPassword": {
+			reason: "An existing Secret without a password is an error, never a new password the database does not know.",
+			observed: objects(t, `
+apiVersion: v1
+kind: Secret
+metadata: {name: mongodb-3a4f75ae-credentials, annotations: {crossplane.io/composition-resource-name: mongodb-credentials}}
+data: {username: cm9vdA==}
+`),
+			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
+				t.Helper()
+				want := []string{`SEVERITY_FATAL : cannot compose MongoDB: cannot compose mongodb-credentials: observed Secret "mongodb-3a4f75ae-credentials" has no "password"; refusing to generate a new one for an existing instance: restore the key or delete the Secret`}
+				if diff := cmp.Diff(want, results(rsp)); diff != "" {
+					t.Errorf("results: -want, +got:\n%s", diff)
+				}
+				if len(rsp.GetDesired().GetResources()) != 0 {
+					t.Errorf("desired resources: want none changed, got %d", len(rsp.GetDesired().GetResources()))
+				}
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, input, xr("mongodb-3a4f75ae", spec), tc.observed, nil))
+			if err != nil {
+				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
+			}
+			tc.check(t, rsp)
+		})
+	}
+}
+
+// TestNamesAreStable checks that names never change: across calls, once recorded in the XR's
+// status, and once composed resources carry them, whatever the naming settings say later.
+func TestNamesAreStable(t *testing.T) {
+	noReuse := input + "naming: {reuseNameSuffix: false}\n"
+	cases := map[string]struct {
+		reason string
+		input  string
+		xr     string
+		want   string
+	}{
+		"ScaffolderSuffix":       {reason: "The scaffolder's suffix is the instance id.", input: input, xr: xr("mongodb-3a4f75ae", "{}"), want: "mongodb-3a4f75ae"},
+		"DerivedFromUID":         {reason: "A suffix derived from the UID.", input: input, xr: xr("orders", "{}"), want: "orders-89a01892"},
+		"SettingChangedLater":    {reason: "A naming setting changed later does not rename a recorded instance.", input: noReuse, xr: with(t, xr("mongodb-3a4f75ae", "{}"), "status: {instanceName: mongodb-3a4f75ae}"), want: "mongodb-3a4f75ae"},
+		"SettingOffForNewOnes":   {reason: "With reuse off, a new instance gets a UID suffix.", input: noReuse, xr: xr("mongodb-3a4f75ae", "{}"), want: "mongodb-3a4f75ae-89a01892"},
+		"StatusLostLabelsRemain": {reason: "An XR restored without status keeps the name its resources carry.", input: noReuse, xr: xr("mongodb-3a4f75ae", "{}"), want: "mongodb-3a4f75ae"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var observed map[string]*fnv1.Resource
+			if name == "StatusLostLabelsRemain" {
+				observed = objects(t, readFile(t, observedExample)...)
+			}
+			var names []string
+			for range 2 {
+				rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, tc.input, tc.xr, observed, nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, rsp.GetDesired().GetResources()["mongodb-statefulset"].GetResource().GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue())
+			}
+			if diff := cmp.Diff([]string{tc.want, tc.want}, names); diff != "" {
+				t.Errorf("%s\nStatefulSet name on two calls: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func newFunction() *Function { return &Function{log: logging.NewNopLogger()} }
+
+// newRequest builds a RunFunctionRequest from YAML.
+func newRequest(t *testing.T, in, xrYAML string, observed, desired map[string]*fnv1.Resource) *fnv1.RunFunctionRequest {
+	t.Helper()
+	return &fnv1.RunFunctionRequest{
+		Input: object(t, in),
+		Observed: &fnv1.State{
+			Composite: &fnv1.Resource{Resource: object(t, xrYAML)},
+			Resources: observed,
+		},
+		Desired: &fnv1.State{Resources: desired},
+	}
+}
+
+func object(t *testing.T, y string) *structpb.Struct {
+	t.Helper()
+	j, err := yaml.YAMLToJSON([]byte(y))
+	if err != nil {
+		t.Fatalf("cannot convert YAML to JSON: %v\n%s", err, y)
+	}
+	return resource.MustStructJSON(string(j))
+}
+
+// objects keys YAML objects by their crossplane.io/composition-resource-name annotation.
+func objects(t *testing.T, docs ...string) map[string]*fnv1.Resource {
+	t.Helper()
+	out := map[string]*fnv1.Resource{}
+	for _, d := range docs {
+		s := object(t, d)
+		name := s.GetFields()["metadata"].GetStructValue().GetFields()["annotations"].GetStructValue().GetFields()["crossplane.io/composition-resource-name"].GetStringValue()
+		out[name] = &fnv1.Resource{Resource: s}
+	}
+	return out
+}
+
+// replaced returns the observed resources with the given ones replaced.
+func replaced(t *testing.T, observed map[string]*fnv1.Resource, docs ...string) map[string]*fnv1.Resource {
+	t.Helper()
+	out := map[string]*fnv1.Resource{}
+	for k, v := range observed {
+		out[k] = v
+	}
+	for k, v := range objects(t, docs...) {
+		out[k] = v
+	}
+	return out
+}
+
+// with returns the XR YAML with more top-level YAML appended (e.g. a status).
+func with(t *testing.T, xrYAML, more string) string {
+	t.Helper()
+	return xrYAML + more + "\n"
+}
+
+func pod(t *testing.T, name, ready, reason string) *fnv1.Resource {
+	t.Helper()
+	return &fnv1.Resource{Resource: object(t, fmt.Sprintf(`
+apiVersion: v1
+kind: Pod
+metadata: {name: %s, namespace: team-a}
+status: {phase: Running, conditions: [{type: Ready, status: "%s", reason: "%s"}]}
+`, name, ready, reason))}
+}
+
+// readFile splits a multi-document YAML file.
+func readFile(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []string
+	for _, d := range bytes.Split(b, []byte("\n---\n")) {
+		if strings.TrimSpace(string(d)) != "" {
+			docs = append(docs, string(d))
+		}
+	}
+	return docs
+}
+
+// outcomeOf reduces a response to what the wanted outcome checks: fields left empty in
+// want are not compared.
+func outcomeOf(t *testing.T, rsp *fnv1.RunFunctionResponse, want outcome) outcome {
+	t.Helper()
+	var got outcome
+	if want.Resources != nil {
+		got.Resources = map[string]string{}
+		for name, r := range rsp.GetDesired().GetResources() {
+			f := r.GetResource().GetFields()
+			got.Resources[name] = fmt.Sprintf("%s %s %s", f["kind"].GetStringValue(),
+				f["metadata"].GetStructValue().GetFields()["name"].GetStringValue(), r.GetReady())
+		}
+	}
+	if want.Conditions != nil {
+		got.Conditions = map[string]string{}
+		for _, c := range rsp.GetConditions() {
+			got.Conditions[c.GetType()] = fmt.Sprintf("%s %s: %s", c.GetStatus(), c.GetReason(), c.GetMessage())
+		}
+	}
+	if want.Results != nil {
+		got.Results = results(rsp)
+	}
+	if want.Status != nil {
+		status := rsp.GetDesired().GetComposite().GetResource().GetFields()["status"].GetStructValue().AsMap()
+		got.Status = map[string]any{}
+		for k := range want.Status {
+			got.Status[k] = status[k]
+		}
+	}
+	return got
+}
+
+func results(rsp *fnv1.RunFunctionResponse) []string {
+	out := make([]string, 0, len(rsp.GetResults()))
+	for _, r := range rsp.GetResults() {
+		out = append(out, fmt.Sprintf("%s %s: %s", r.GetSeverity(), r.GetReason(), r.GetMessage()))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func secretData(t *testing.T, rsp *fnv1.RunFunctionResponse, name string) map[string]string {
+	t.Helper()
+	r, ok := rsp.GetDesired().GetResources()[name]
+	if !ok {
+		t.Fatalf("no desired resource %q", name)
+	}
+	out := map[string]string{}
+	for k, v := range r.GetResource().GetFields()["data"].GetStructValue().AsMap() {
+		b, err := base64.StdEncoding.DecodeString(v.(string)) //nolint:forcetypeassert // Secret data are strings.
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[k] = string(b)
+	}
+	return out
+}

@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+// These tests run the real `crossplane composition render` (CLI and core, built by make)
+// against this function. `make test` sets the paths and requires them; a plain `go test`
+// skips them when the binaries are not there.
+func crossplaneBinaries(t *testing.T) (cli, core string) {
+	t.Helper()
+	cli, core = os.Getenv("CROSSPLANE_CLI"), os.Getenv("CROSSPLANE_CORE")
+	if cli == "" || core == "" {
+		if os.Getenv("GOLDEN_PATH_REQUIRE_RENDER") != "" {
+			t.Fatal("CROSSPLANE_CLI and CROSSPLANE_CORE must name the crossplane CLI and core binaries")
+		}
+		t.Skip("CROSSPLANE_CLI and CROSSPLANE_CORE are not set; run make test")
+	}
+	return cli, core
+}
+
+// serve runs the function on a free loopback port for the test's duration.
+func serve(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.Creds(insecure.NewCredentials()))
+	fnv1.RegisterFunctionRunnerServiceServer(srv, newFunction())
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}
+
+// rendered is the output of one render: the XR, composed resources by pipeline name, and
+// the results.
+type rendered struct {
+	XR       *unstructured.Unstructured
+	Composed map[string]*unstructured.Unstructured
+	Results  []string
+}
+
+func render(t *testing.T, target, dir, xr string, flags ...string) rendered {
+	t.Helper()
+	cli, core := crossplaneBinaries(t)
+	args := append([]string{
+		"composition", "render", xr, filepath.Join(dir, "composition.yaml"), filepath.Join(dir, "functions.yaml"),
+		"--include-function-results", "--xrd", filepath.Join(dir, "xrd.yaml"),
+		"--crossplane-binary", core,
+		"--function-annotations", "render.crossplane.io/runtime-development-target=" + target,
+	}, flags...)
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(t.Context(), cli, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("crossplane %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+
+	out := rendered{Composed: map[string]*unstructured.Unstructured{}}
+	for _, doc := range bytes.Split(stdout.Bytes(), []byte("\n---\n")) {
+		// Through JSON, so that numbers are int64 as the unstructured helpers want them.
+		j, err := yaml.YAMLToJSON(doc)
+		u := &unstructured.Unstructured{}
+		if err != nil || len(bytes.TrimSpace(j)) <= len("null") || u.UnmarshalJSON(j) != nil {
+			continue
+		}
+		switch {
+		case u.GetKind() == "Result":
+			out.Results = append(out.Results, fmt.Sprintf("%s %s: %s", u.Object["severity"], u.Object["reason"], u.Object["message"]))
+		case u.GetAnnotations()["crossplane.io/composition-resource-name"] != "":
+			out.Composed[u.GetAnnotations()["crossplane.io/composition-resource-name"]] = u
+		default:
+			out.XR = u
+		}
+	}
+	if out.XR == nil {
+		t.Fatalf("render printed no XR:\n%s", stdout.String())
+	}
+	return out
+}
+
+// examples are the XRs of every example/<golden path>/ directory.
+func examples(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	dirs, err := filepath.Glob("example/*/composition.yaml")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, c := range dirs {
+		dir := filepath.Dir(c)
+		more, _ := filepath.Glob(filepath.Join(dir, "xr-*.yaml"))
+		out[dir] = append([]string{filepath.Join(dir, "xr.yaml")}, more...)
+	}
+	return out
+}
+
+// TestRenderExamples renders every example XR through the real CLI and checks what a
+// platform engineer would: names, labels, Backstage annotations, readiness, status, and a
+// pod spec that passes Pod Security "restricted".
+func TestRenderExamples(t *testing.T) {
+	target := serve(t)
+	for dir, xrs := range examples(t) {
+		for _, xr := range xrs {
+			t.Run(xr, func(t *testing.T) {
+				first := render(t, target, dir, xr)
+				second := render(t, target, dir, xr)
+				if diff := cmp.Diff(names(first), names(second)); diff != "" {
+					t.Errorf("names differ between two renders: -first, +second:\n%s", diff)
+				}
+
+				inst, _, _ := unstructured.NestedString(first.XR.Object, "status", "instanceName")
+				if inst == "" {
+					t.Fatalf("status.instanceName is empty")
+				}
+				checkStatus(t, first.XR, "Provisioning", "False")
+				for pname, o := range first.Composed {
+					checkLabels(t, pname, o, first.XR.GetName(), inst)
+					checkRestricted(t, pname, o)
+				}
+				checkWorkload(t, first.Composed["mongodb-statefulset"], first.XR.GetName())
+				checkTopology(t, first)
+			})
+		}
+	}
+}
+
+// TestRenderSteadyState renders the example with its observed resources: every name and the
+// password are kept, and the XR is Ready.
+func TestRenderSteadyState(t *testing.T) {
+	target := serve(t)
+	fresh := render(t, target, "example/mongodb", "example/mongodb/xr.yaml")
+	steady := render(t, target, "example/mongodb", "example/mongodb/xr.yaml", "--observed-resources", observedExample)
+
+	if diff := cmp.Diff(names(fresh), names(steady)); diff != "" {
+		t.Errorf("names with observed resources: -fresh, +steady:\n%s", diff)
+	}
+	pw, _, _ := unstructured.NestedString(steady.Composed["mongodb-credentials"].Object, "data", "password")
+	if got, _ := base64.StdEncoding.DecodeString(pw); string(got) != observedPassword {
+		t.Errorf("password: want the observed one, got %q", got)
+	}
+	checkStatus(t, steady.XR, "Ready", "True")
+	if got, _, _ := unstructured.NestedString(steady.XR.Object, "status", "readyResources"); got != "8/8" {
+		t.Errorf("status.readyResources: want 8/8, got %q", got)
+	}
+}
+
+// TestValidateExamples runs `crossplane resource validate` of every example XR against its
+// XRD, and checks that it does catch an invalid one.
+func TestValidateExamples(t *testing.T) {
+	cli, _ := crossplaneBinaries(t)
+	validate := func(xrd, xr string) (string, error) {
+		out, err := exec.CommandContext(t.Context(), cli, "resource", "validate", xrd, xr, "--crossplane-image=",
+			"--cache-dir", t.TempDir()).CombinedOutput()
+		return string(out), err
+	}
+	for dir, xrs := range examples(t) {
+		for _, xr := range xrs {
+			if out, err := validate(filepath.Join(dir, "xrd.yaml"), xr); err != nil {
+				t.Errorf("crossplane resource validate %s: %v\n%s", xr, err, out)
+			}
+		}
+	}
+
+	bad := filepath.Join(t.TempDir(), "xr.yaml")
+	b, err := os.ReadFile("example/mongodb/xr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, bytes.Replace(b, []byte("replicas: 3"), []byte("replicas: 4"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := validate("example/mongodb/xrd.yaml", bad)
+	if err == nil || !strings.Contains(out, "spec.replicas: Unsupported value: 4") {
+		t.Errorf("validate of replicas: 4: want a failure naming spec.replicas, got %v:\n%s", err, out)
+	}
+}
+
+func names(r rendered) map[string]string {
+	out := map[string]string{}
+	for pname, o := range r.Composed {
+		out[pname] = o.GetKind() + "/" + o.GetName()
+	}
+	return out
+}
+
+func checkStatus(t *testing.T, xr *unstructured.Unstructured, phase, ready string) {
+	t.Helper()
+	if got, _, _ := unstructured.NestedString(xr.Object, "status", "phase"); got != phase {
+		t.Errorf("status.phase: want %s, got %q", phase, got)
+	}
+	conds, _, _ := unstructured.NestedSlice(xr.Object, "status", "conditions")
+	found := map[string]string{}
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		found[fmt.Sprint(m["type"])] = fmt.Sprint(m["status"])
+	}
+	for _, typ := range []string{"DatabaseReady", "Ready"} {
+		if found[typ] != ready {
+			t.Errorf("condition %s: want %s, got %q (conditions: %v)", typ, ready, found[typ], found)
+		}
+	}
+	if found["Synced"] != "True" || found["SpecAccepted"] != "True" {
+		t.Errorf("conditions Synced and SpecAccepted: want True, got %v", found)
+	}
+	for _, f := range []string{"endpoint", "connectionSecret", "instanceId", "readyResources"} {
+		if v, _, _ := unstructured.NestedString(xr.Object, "status", f); v == "" {
+			t.Errorf("status.%s is empty", f)
+		}
+	}
+}
+
+func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrName, inst string) {
+	t.Helper()
+	want := map[string]string{
+		"app.kubernetes.io/name": "mongodb", "app.kubernetes.io/instance": inst,
+		"app.kubernetes.io/managed-by": "function-golden-path", "app.kubernetes.io/part-of": xrName,
+		"backstage.io/kubernetes-id": xrName,
+	}
+	for k, v := range want {
+		if got := o.GetLabels()[k]; got != v {
+			t.Errorf("%s: label %s: want %q, got %q", pname, k, v, got)
+		}
+		if tmpl, ok, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "labels"); ok && tmpl[k] != v {
+			t.Errorf("%s: pod template label %s: want %q, got %q", pname, k, v, tmpl[k])
+		}
+	}
+	if !strings.HasPrefix(o.GetName(), inst) {
+		t.Errorf("%s: name %q does not start with the instance name %q", pname, o.GetName(), inst)
+	}
+}
+
+// checkWorkload checks the TeraSky ingestor's annotations on the workload.
+func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName string) {
+	t.Helper()
+	a := sts.GetAnnotations()
+	for _, k := range []string{"owner", "system", "lifecycle", "component-type", "title", "description", "links"} {
+		if a["terasky.backstage.io/"+k] == "" {
+			t.Errorf("StatefulSet: annotation terasky.backstage.io/%s is empty", k)
+		}
+	}
+	if got := a["terasky.backstage.io/name"]; got == "" || got == xrName {
+		t.Errorf("StatefulSet: terasky.backstage.io/name must be set and differ from the XR's name %q, got %q", xrName, got)
+	}
+	if got, want := a["terasky.backstage.io/subcomponent-of"], "component:default/"+xrName; got != want {
+		t.Errorf("StatefulSet: subcomponent-of: want %q, got %q", want, got)
+	}
+}
+
+// checkRestricted checks the pod spec against Pod Security "restricted".
+func checkRestricted(t *testing.T, pname string, o *unstructured.Unstructured) {
+	t.Helper()
+	spec, ok, _ := unstructured.NestedMap(o.Object, "spec", "template", "spec")
+	if !ok {
+		return
+	}
+	if v, _, _ := unstructured.NestedBool(spec, "securityContext", "runAsNonRoot"); !v {
+		t.Errorf("%s: pod securityContext.runAsNonRoot must be true", pname)
+	}
+	if v, _, _ := unstructured.NestedString(spec, "securityContext", "seccompProfile", "type"); v != "RuntimeDefault" {
+		t.Errorf("%s: pod seccompProfile must be RuntimeDefault, got %q", pname, v)
+	}
+	for _, key := range []string{"containers", "initContainers"} {
+		cs, _, _ := unstructured.NestedSlice(spec, key)
+		for _, c := range cs {
+			m, _ := c.(map[string]any)
+			if v, _, _ := unstructured.NestedBool(m, "securityContext", "allowPrivilegeEscalation"); v {
+				t.Errorf("%s: container %v allows privilege escalation", pname, m["name"])
+			}
+			if _, set, _ := unstructured.NestedBool(m, "securityContext", "allowPrivilegeEscalation"); !set {
+				t.Errorf("%s: container %v must set allowPrivilegeEscalation: false", pname, m["name"])
+			}
+			if drop, _, _ := unstructured.NestedStringSlice(m, "securityContext", "capabilities", "drop"); !slices.Equal(drop, []string{"ALL"}) {
+				t.Errorf("%s: container %v must drop ALL capabilities, drops %v", pname, m["name"], drop)
+			}
+		}
+	}
+}
+
+// checkTopology checks that a replica set would form and that a standalone is one.
+func checkTopology(t *testing.T, r rendered) {
+	t.Helper()
+	replicas, _, _ := unstructured.NestedInt64(r.Composed["mongodb-statefulset"].Object, "spec", "replicas")
+	cs, _, _ := unstructured.NestedSlice(r.Composed["mongodb-statefulset"].Object, "spec", "template", "spec", "containers")
+	args, _, _ := unstructured.NestedStringSlice(cs[0].(map[string]any), "args") //nolint:forcetypeassert // A container is an object.
+	replSet := slices.Contains(args, "--replSet")
+	job := fmt.Sprintf("mongodb-replicaset-%d", replicas)
+	if replicas > 1 {
+		for _, want := range []string{"mongodb-keyfile", "mongodb-pdb", job} {
+			if _, ok := r.Composed[want]; !ok {
+				t.Errorf("replica set of %d: no %s", replicas, want)
+			}
+		}
+		if !replSet || !slices.Contains(args, "--keyFile") {
+			t.Errorf("replica set: mongod args need --replSet and --keyFile, got %v", args)
+		}
+		env, _, _ := unstructured.NestedSlice(r.Composed[job].Object, "spec", "template", "spec", "containers")
+		if !strings.Contains(fmt.Sprint(env), fmt.Sprintf("%s-%d.", r.Composed["mongodb-statefulset"].GetName(), replicas-1)) {
+			t.Errorf("replica set Job must list every member's host, got %v", env)
+		}
+		return
+	}
+	for _, unwanted := range []string{"mongodb-keyfile", "mongodb-pdb"} {
+		if _, ok := r.Composed[unwanted]; ok {
+			t.Errorf("standalone: unexpected %s", unwanted)
+		}
+	}
+	if replSet {
+		t.Errorf("standalone: mongod must not run with --replSet, got %v", args)
+	}
+}
