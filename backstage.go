@@ -115,4 +115,3 @@ func merge(ms ...map[string]string) map[string]string {
 	}
 	return out
 }
-

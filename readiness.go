@@ -81,4 +81,3 @@ func setReadiness(desired map[resource.Name]*resource.DesiredComposed, rs []gold
 		}
 	}
 }
-

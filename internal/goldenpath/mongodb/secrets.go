@@ -15,11 +15,11 @@ import (
 
 // Keys of the credentials Secret, the instance's connection details.
 const (
-	KeyUsername = "username"
-	KeyPassword = "password"
-	KeyHost     = "host"
-	KeyPort     = "port"
-	KeyURI      = "uri"
+	KeyUsername   = "username"
+	KeyPassword   = "password"
+	KeyHost       = "host"
+	KeyPort       = "port"
+	KeyURI        = "uri"
 	KeyReplicaSet = "replicaSet"
 
 	keyfileKey = "keyfile"

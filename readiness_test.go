@@ -1,0 +1,69 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+)
+
+// TestKstatus checks readiness of observed objects as they arrive from Crossplane: decoded
+// from protobuf Structs, every number a float64.
+func TestKstatus(t *testing.T) {
+	type want struct {
+		Ready, Failed bool
+		Message       string
+	}
+	cases := map[string]struct {
+		reason string
+		obj    string
+		want   want
+	}{
+		"StatefulSetReady": {
+			reason: "All replicas ready and updated at the current generation.",
+			obj: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, generation: 2},
+				spec: {replicas: 3}, status: {observedGeneration: 2, replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: a, updateRevision: a}}`,
+			want: want{Ready: true, Message: "ready"},
+		},
+		"StatefulSetOldGeneration": {
+			reason: "A spec change the controller has not seen yet is not ready.",
+			obj: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, generation: 3},
+				spec: {replicas: 3}, status: {observedGeneration: 2, replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: a, updateRevision: a}}`,
+			want: want{Message: "StatefulSet generation is 3, but latest observed generation is 2"},
+		},
+		"StatefulSetRollingOut": {
+			reason: "A rollout in progress is not ready.",
+			obj: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, generation: 2},
+				spec: {replicas: 3}, status: {observedGeneration: 2, replicas: 3, readyReplicas: 3, currentReplicas: 2, updatedReplicas: 1, currentRevision: a, updateRevision: b}}`,
+			want: want{Message: "current: 2/3"},
+		},
+		"JobComplete": {
+			reason: "A complete Job is ready.",
+			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {succeeded: 1, conditions: [{type: Complete, status: "True"}]}}`,
+			want:   want{Ready: true, Message: "ready"},
+		},
+		"JobFailed": {
+			reason: "A failed Job has failed: it will not become ready by waiting.",
+			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {failed: 7, conditions: [{type: Failed, status: "True", message: "BackoffLimitExceeded"}]}}`,
+			want:   want{Failed: true, Message: "Job Failed. failed: 7/1"},
+		},
+		"SecretExists": {
+			reason: "A Secret is ready once it exists.",
+			obj:    `{apiVersion: v1, kind: Secret, metadata: {name: s}}`,
+			want:   want{Ready: true, Message: "ready"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			obj := map[string]any{}
+			if err := yaml.Unmarshal([]byte(tc.obj), &obj); err != nil { // Numbers become float64.
+				t.Fatal(err)
+			}
+			var got want
+			got.Ready, got.Failed, got.Message = kstatus(obj)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nkstatus(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
