@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -109,9 +110,7 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 func merge(ms ...map[string]string) map[string]string {
 	out := map[string]string{}
 	for _, m := range ms {
-		for k, v := range m {
-			out[k] = v
-		}
+		maps.Copy(out, m)
 	}
 	return out
 }

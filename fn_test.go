@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -196,10 +197,10 @@ status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 
 			},
 			want: outcome{
 				Conditions: map[string]string{
-					"DatabaseReady": "STATUS_CONDITION_FALSE WaitingForMembers: 2/3 replicas ready; Ready: 2/3",
+					"DatabaseReady": "STATUS_CONDITION_FALSE WaitingForMembers: 2/3 replicas ready",
 					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
 				},
-				Results: []string{"SEVERITY_WARNING WaitingForMembers: 2/3 replicas ready; Ready: 2/3"},
+				Results: []string{"SEVERITY_WARNING WaitingForMembers: 2/3 replicas ready"},
 				Status:  map[string]any{"phase": "Degraded", "readyResources": "7/8"},
 			},
 		},
@@ -352,6 +353,20 @@ func TestRunFunctionFatal(t *testing.T) {
 	}
 }
 
+// TestContextPassesThrough checks that the pipeline's context (e.g. the environment that
+// function-environment-configs put there) reaches later steps unchanged.
+func TestContextPassesThrough(t *testing.T) {
+	req := newRequest(t, input, xr("mongodb-3a4f75ae", "{}"), nil, nil)
+	req.Context = object(t, `{apiextensions.crossplane.io/environment: {storageClass: fast, team: a}}`)
+	rsp, err := newFunction().RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(req.GetContext(), rsp.GetContext(), protocmp.Transform()); diff != "" {
+		t.Errorf("context: -want, +got:\n%s", diff)
+	}
+}
+
 // TestSecrets checks that a password is generated once and then kept.
 func TestSecrets(t *testing.T) {
 	spec := `{replicas: 3}`
@@ -445,7 +460,7 @@ func TestNamesAreStable(t *testing.T) {
 			if name == "StatusLostLabelsRemain" {
 				observed = objects(t, readFile(t, observedExample)...)
 			}
-			var names []string
+			names := make([]string, 0, 2)
 			for range 2 {
 				rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, tc.input, tc.xr, observed, nil))
 				if err != nil {
@@ -499,13 +514,8 @@ func objects(t *testing.T, docs ...string) map[string]*fnv1.Resource {
 // replaced returns the observed resources with the given ones replaced.
 func replaced(t *testing.T, observed map[string]*fnv1.Resource, docs ...string) map[string]*fnv1.Resource {
 	t.Helper()
-	out := map[string]*fnv1.Resource{}
-	for k, v := range observed {
-		out[k] = v
-	}
-	for k, v := range objects(t, docs...) {
-		out[k] = v
-	}
+	out := maps.Clone(observed)
+	maps.Copy(out, objects(t, docs...))
 	return out
 }
 
@@ -526,14 +536,14 @@ status: {phase: Running, conditions: [{type: Ready, status: "%s", reason: "%s"}]
 }
 
 // readFile splits a multi-document YAML file.
-func readFile(t *testing.T, path string) []string {
+func readFile(t *testing.T, path string) []string { //nolint:unparam // A fixture reader; one fixture so far.
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var docs []string
-	for _, d := range bytes.Split(b, []byte("\n---\n")) {
+	for d := range bytes.SplitSeq(b, []byte("\n---\n")) {
 		if strings.TrimSpace(string(d)) != "" {
 			docs = append(docs, string(d))
 		}
@@ -590,7 +600,7 @@ func secretData(t *testing.T, rsp *fnv1.RunFunctionResponse, name string) map[st
 	}
 	out := map[string]string{}
 	for k, v := range r.GetResource().GetFields()["data"].GetStructValue().AsMap() {
-		b, err := base64.StdEncoding.DecodeString(v.(string)) //nolint:forcetypeassert // Secret data are strings.
+		b, err := base64.StdEncoding.DecodeString(v.(string))
 		if err != nil {
 			t.Fatal(err)
 		}

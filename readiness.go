@@ -25,7 +25,8 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 	return rs
 }
 
-func kstatus(obj map[string]any) (ready, failed bool, message string) {
+// kstatus returns whether the object is ready, whether it failed, and why.
+func kstatus(obj map[string]any) (bool, bool, string) {
 	// Objects arrive as protobuf Structs, whose numbers are all float64; kstatus reads only
 	// integers and would take a missing readyReplicas for every one of them.
 	res, err := status.Compute(&unstructured.Unstructured{Object: integers(obj).(map[string]any)}) //nolint:forcetypeassert // integers keeps a map a map.
@@ -37,6 +38,8 @@ func kstatus(obj map[string]any) (ready, failed bool, message string) {
 		return true, false, "ready"
 	case status.FailedStatus:
 		return false, true, res.Message
+	case status.InProgressStatus, status.TerminatingStatus, status.NotFoundStatus, status.UnknownStatus:
+		return false, false, res.Message
 	default:
 		return false, false, res.Message
 	}

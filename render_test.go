@@ -24,9 +24,9 @@ import (
 // These tests run the real `crossplane composition render` (CLI and core, built by make)
 // against this function. `make test` sets the paths and requires them; a plain `go test`
 // skips them when the binaries are not there.
-func crossplaneBinaries(t *testing.T) (cli, core string) {
+func crossplaneBinaries(t *testing.T) (string, string) {
 	t.Helper()
-	cli, core = os.Getenv("CROSSPLANE_CLI"), os.Getenv("CROSSPLANE_CORE")
+	cli, core := os.Getenv("CROSSPLANE_CLI"), os.Getenv("CROSSPLANE_CORE")
 	if cli == "" || core == "" {
 		if os.Getenv("GOLDEN_PATH_REQUIRE_RENDER") != "" {
 			t.Fatal("CROSSPLANE_CLI and CROSSPLANE_CORE must name the crossplane CLI and core binaries")
@@ -39,7 +39,7 @@ func crossplaneBinaries(t *testing.T) (cli, core string) {
 // serve runs the function on a free loopback port for the test's duration.
 func serve(t *testing.T) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func render(t *testing.T, target, dir, xr string, flags ...string) rendered {
 	}
 
 	out := rendered{Composed: map[string]*unstructured.Unstructured{}}
-	for _, doc := range bytes.Split(stdout.Bytes(), []byte("\n---\n")) {
+	for doc := range bytes.SplitSeq(stdout.Bytes(), []byte("\n---\n")) {
 		// Through JSON, so that numbers are int64 as the unstructured helpers want them.
 		j, err := yaml.YAMLToJSON(doc)
 		u := &unstructured.Unstructured{}
@@ -300,7 +300,7 @@ func checkTopology(t *testing.T, r rendered) {
 	t.Helper()
 	replicas, _, _ := unstructured.NestedInt64(r.Composed["mongodb-statefulset"].Object, "spec", "replicas")
 	cs, _, _ := unstructured.NestedSlice(r.Composed["mongodb-statefulset"].Object, "spec", "template", "spec", "containers")
-	args, _, _ := unstructured.NestedStringSlice(cs[0].(map[string]any), "args") //nolint:forcetypeassert // A container is an object.
+	args, _, _ := unstructured.NestedStringSlice(cs[0].(map[string]any), "args")
 	replSet := slices.Contains(args, "--replSet")
 	job := fmt.Sprintf("mongodb-replicaset-%d", replicas)
 	if replicas > 1 {

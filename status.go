@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -58,9 +59,7 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		"resources":          resources,
 		"observedGeneration": generation,
 	}
-	for k, v := range c.Status {
-		fields[k] = v
-	}
+	maps.Copy(fields, c.Status)
 	for k, v := range fields {
 		if err := dxr.Resource.SetValue("status."+k, v); err != nil {
 			return err

@@ -21,6 +21,7 @@ const App = "mongodb"
 // Fixed facts of the deployment.
 const (
 	port           = 27017
+	portName       = "mongodb"
 	replicaSetName = "rs0"
 	rootUser       = "root"
 	container      = "mongod"
@@ -30,7 +31,7 @@ const (
 // Pipeline names of the composed resources. They are each resource's identity and must never
 // change: Crossplane deletes an observed resource whose pipeline name is no longer desired.
 const (
-	CredentialsName     resource.Name = "mongodb-credentials"
+	CredentialsName     resource.Name = "mongodb-credentials" //nolint:gosec // A pipeline name, not a credential.
 	KeyfileName         resource.Name = "mongodb-keyfile"
 	HeadlessServiceName resource.Name = "mongodb-headless"
 	ServiceName         resource.Name = "mongodb-service"
@@ -112,6 +113,7 @@ func components(p params) []component {
 type build struct {
 	goldenpath.Request
 	params
+
 	names names
 }
 

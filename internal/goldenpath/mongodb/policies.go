@@ -30,7 +30,8 @@ func podDisruptionBudget(b build) (runtime.Object, error) {
 // namespace (its applications, the members themselves and the replica set Job) and pods of
 // the namespaces the XR lists in spec.access.namespaces, on the MongoDB port only.
 func networkPolicy(b build) (runtime.Object, error) {
-	from := []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}
+	from := make([]networkingv1.NetworkPolicyPeer, 0, 1+len(b.Namespaces))
+	from = append(from, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{}})
 	for _, ns := range b.Namespaces {
 		from = append(from, networkingv1.NetworkPolicyPeer{
 			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelNamespaceName: ns}},

@@ -101,7 +101,7 @@ func (b build) uri(password string) string {
 		hosts = strings.Join(b.members(), ",")
 		q.Set("replicaSet", replicaSetName)
 	}
-	u := url.URL{Scheme: "mongodb", User: url.UserPassword(rootUser, password), Host: hosts, Path: "/", RawQuery: q.Encode()}
+	u := url.URL{Scheme: App, User: url.UserPassword(rootUser, password), Host: hosts, Path: "/", RawQuery: q.Encode()}
 	return u.String()
 }
 

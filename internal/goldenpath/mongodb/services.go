@@ -35,11 +35,11 @@ func clientService(b build) (runtime.Object, error) {
 
 func servicePorts() []corev1.ServicePort {
 	return []corev1.ServicePort{{
-		Name:        "mongodb",
+		Name:        portName,
 		Port:        port,
-		TargetPort:  intstr.FromString("mongodb"),
+		TargetPort:  intstr.FromString(portName),
 		Protocol:    corev1.ProtocolTCP,
-		AppProtocol: ptr("mongodb"),
+		AppProtocol: ptr(App),
 	}}
 }
 

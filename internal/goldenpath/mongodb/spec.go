@@ -19,7 +19,7 @@ type Spec struct {
 	// Version is the MongoDB release, e.g. "7.0".
 	Version *string `json:"version,omitempty"`
 	// StorageGB is the size of each member's volume in GiB.
-	StorageGB *int64 `json:"storageGB,omitempty"`
+	StorageGB *int64 `json:"storageGB,omitempty"` //nolint:tagliatelle // The XR's API, as the portal's templates write it.
 	// Replicas is 1 for a standalone server, or an odd number for a replica set.
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Size is a compute preset: small, medium, large or one the platform adds.
@@ -27,7 +27,7 @@ type Spec struct {
 	// StorageClassName overrides the platform's storage class.
 	StorageClassName *string `json:"storageClassName,omitempty"`
 	// Access says who may connect besides pods in the XR's own namespace.
-	Access Access `json:"access,omitempty"`
+	Access Access `json:"access,omitzero"`
 }
 
 // Access to the database over the network.

@@ -26,6 +26,9 @@ const (
 	defaultRepository = "library/mongo"
 	keyfileDir        = "/keyfile"
 	keyfileSecretDir  = "/keyfile-secret"
+	// Volumes of the keyfile: the Secret, and its copy readable by mongod alone.
+	keyfileVolume       = "keyfile"
+	keyfileSecretVolume = "keyfile-secret"
 )
 
 func (b build) image() string {
@@ -103,19 +106,19 @@ func (b build) podSpec() corev1.PodSpec {
 		// mongod refuses a keyfile that others can read, and a Secret volume's files belong
 		// to root: copy it into memory, owned by mongod's user, readable by it alone.
 		spec.InitContainers = []corev1.Container{{
-			Name:            "keyfile",
+			Name:            keyfileVolume,
 			Image:           b.image(),
 			Command:         []string{"sh", "-c", fmt.Sprintf("cp %s/%s %s/%s && chmod 0400 %s/%s", keyfileSecretDir, keyfileKey, keyfileDir, keyfileKey, keyfileDir, keyfileKey)},
 			SecurityContext: restrictedContainer(),
 			Resources:       corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")}, Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}},
 			VolumeMounts: []corev1.VolumeMount{
-				{Name: "keyfile-secret", MountPath: keyfileSecretDir, ReadOnly: true},
-				{Name: "keyfile", MountPath: keyfileDir},
+				{Name: keyfileSecretVolume, MountPath: keyfileSecretDir, ReadOnly: true},
+				{Name: keyfileVolume, MountPath: keyfileDir},
 			},
 		}}
 		spec.Volumes = []corev1.Volume{
-			{Name: "keyfile-secret", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: b.names.Keyfile, DefaultMode: ptr(int32(0o440))}}},
-			{Name: "keyfile", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr(resource.MustParse("1Mi"))}}},
+			{Name: keyfileSecretVolume, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: b.names.Keyfile, DefaultMode: ptr(int32(0o440))}}},
+			{Name: keyfileVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr(resource.MustParse("1Mi"))}}},
 		}
 	}
 	return spec
@@ -126,7 +129,7 @@ func (b build) mongod() corev1.Container {
 	mounts := []corev1.VolumeMount{{Name: dataVolume, MountPath: "/data/db"}}
 	if b.ReplicaSet() {
 		args = append(args, "--replSet", replicaSetName, "--keyFile", keyfileDir+"/"+keyfileKey)
-		mounts = append(mounts, corev1.VolumeMount{Name: "keyfile", MountPath: keyfileDir, ReadOnly: true})
+		mounts = append(mounts, corev1.VolumeMount{Name: keyfileVolume, MountPath: keyfileDir, ReadOnly: true})
 	}
 	return corev1.Container{
 		Name:  container,
@@ -138,18 +141,18 @@ func (b build) mongod() corev1.Container {
 			secretEnv("MONGO_INITDB_ROOT_USERNAME", b.names.Credentials, KeyUsername),
 			secretEnv("MONGO_INITDB_ROOT_PASSWORD", b.names.Credentials, KeyPassword),
 		},
-		Ports:           []corev1.ContainerPort{{Name: "mongodb", ContainerPort: port, Protocol: corev1.ProtocolTCP}},
+		Ports:           []corev1.ContainerPort{{Name: portName, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
 		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
 		SecurityContext: restrictedContainer(),
 		VolumeMounts:    mounts,
 		// Starting on a large data set can take minutes; liveness waits for the start.
 		StartupProbe: &corev1.Probe{
-			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("mongodb")}},
+			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(portName)}},
 			PeriodSeconds:    10,
 			FailureThreshold: 60,
 		},
 		LivenessProbe: &corev1.Probe{
-			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("mongodb")}},
+			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(portName)}},
 			PeriodSeconds:    20,
 			TimeoutSeconds:   5,
 			FailureThreshold: 6,

@@ -91,7 +91,11 @@ func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
 
 	pods, ok := r.Required[requiredPods]
 	if !ok {
-		// Until Crossplane has fetched the pods, the StatefulSet's own words are all there is.
+		// Until Crossplane has fetched the pods, the counts are all there is; when every
+		// replica is ready, the StatefulSet says what else it waits for (e.g. a rollout).
+		if ready < want {
+			return msg
+		}
 		return msg + "; " + sts.Message
 	}
 	n := namesFor(r.Instance)
