@@ -370,13 +370,33 @@ func TestContextPassesThrough(t *testing.T) {
 // TestSecrets checks that a password is generated once and then kept.
 func TestSecrets(t *testing.T) {
 	spec := `{replicas: 3}`
+	gone := func(names ...string) map[string]*fnv1.Resource {
+		o := objects(t, readFile(t, observedExample)...)
+		for _, n := range names {
+			delete(o, n)
+		}
+		return o
+	}
+	fatal := func(msg string) func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
+		return func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
+			t.Helper()
+			if diff := cmp.Diff([]string{"SEVERITY_FATAL : " + msg}, results(rsp)); diff != "" {
+				t.Errorf("results: -want, +got:\n%s", diff)
+			}
+			if len(rsp.GetDesired().GetResources()) != 0 {
+				t.Errorf("desired resources: want none changed, got %d", len(rsp.GetDesired().GetResources()))
+			}
+		}
+	}
 	cases := map[string]struct {
 		reason   string
+		spec     string
 		observed map[string]*fnv1.Resource
 		check    func(t *testing.T, rsp *fnv1.RunFunctionResponse)
 	}{
 		"KeptFromObserved": {
 			reason:   "The observed password is kept, and every connection detail uses it.",
+			spec:     spec,
 			observed: objects(t, readFile(t, observedExample)...),
 			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
 				t.Helper()
@@ -396,6 +416,7 @@ func TestSecrets(t *testing.T) {
 		},
 		"GeneratedOnce": {
 			reason: "A new instance gets a 32-character alphanumeric password and a keyfile.",
+			spec:   spec,
 			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
 				t.Helper()
 				pw := secretData(t, rsp, "mongodb-credentials")["password"]
@@ -407,29 +428,52 @@ func TestSecrets(t *testing.T) {
 				}
 			},
 		},
+		"CredentialsGoneWhileRunning": {
+			reason:   "A deleted credentials Secret is not re-created with a password the running database does not know.",
+			spec:     spec,
+			observed: gone("mongodb-credentials"),
+			check:    fatal(`cannot compose MongoDB: cannot compose mongodb-credentials: the Secret mongodb-credentials is gone while StatefulSet mongodb-3a4f75ae still uses its "password"; refusing to generate a new one the running instance does not know: restore the Secret (e.g. from a backup)`),
+		},
+		"KeyfileGoneWhileReplicaSetRuns": {
+			reason:   "A deleted keyfile is not re-created while the members authenticate with it.",
+			spec:     spec,
+			observed: gone("mongodb-keyfile"),
+			check:    fatal(`cannot compose MongoDB: cannot compose mongodb-keyfile: the Secret mongodb-keyfile is gone while StatefulSet mongodb-3a4f75ae still uses its "keyfile"; refusing to generate a new one the running instance does not know: restore the Secret (e.g. from a backup)`),
+		},
+		"StandaloneBecomesReplicaSet": {
+			reason: "A standalone server turned replica set gets its first keyfile, and keeps its password.",
+			spec:   spec,
+			observed: replaced(t, gone("mongodb-keyfile"), `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongodb-3a4f75ae, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
+spec: {replicas: 1, template: {spec: {containers: [{name: mongod, image: "docker.io/library/mongo:7.0"}]}}}
+`),
+			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
+				t.Helper()
+				if kf := secretData(t, rsp, "mongodb-keyfile")["keyfile"]; len(kf) != 1008 {
+					t.Errorf("keyfile: want a new one of 1008 base64 characters, got %d", len(kf))
+				}
+				if pw := secretData(t, rsp, "mongodb-credentials")["password"]; pw != observedPassword {
+					t.Errorf("password: want the observed one, got %q", pw)
+				}
+			},
+		},
 		"ObservedWithoutPassword": {
 			reason: "An existing Secret without a password is an error, never a new password the database does not know.",
+			spec:   spec,
 			observed: objects(t, `
 apiVersion: v1
 kind: Secret
 metadata: {name: mongodb-3a4f75ae-credentials, annotations: {crossplane.io/composition-resource-name: mongodb-credentials}}
 data: {username: cm9vdA==}
 `),
-			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
-				t.Helper()
-				want := []string{`SEVERITY_FATAL : cannot compose MongoDB: cannot compose mongodb-credentials: observed Secret "mongodb-3a4f75ae-credentials" has no "password"; refusing to generate a new one for an existing instance: restore the key or delete the Secret`}
-				if diff := cmp.Diff(want, results(rsp)); diff != "" {
-					t.Errorf("results: -want, +got:\n%s", diff)
-				}
-				if len(rsp.GetDesired().GetResources()) != 0 {
-					t.Errorf("desired resources: want none changed, got %d", len(rsp.GetDesired().GetResources()))
-				}
-			},
+			check: fatal(`cannot compose MongoDB: cannot compose mongodb-credentials: observed Secret "mongodb-3a4f75ae-credentials" has no "password"; refusing to generate a new one for an existing instance: restore the key (e.g. from a backup)`),
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, input, xr("mongodb-3a4f75ae", spec), tc.observed, nil))
+			rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, input, xr("mongodb-3a4f75ae", tc.spec), tc.observed, nil))
 			if err != nil {
 				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
 			}

@@ -10,16 +10,20 @@ import (
 
 // KeptSecret returns the value of key in the observed Secret with the given pipeline name,
 // or a new one from generate when that Secret does not exist yet. A secret value is
-// generated exactly once: an existing Secret without the key is an error, never a reason
-// to make a new password that the running database does not know.
-func KeptSecret(observed map[resource.Name]resource.ObservedComposed, name resource.Name, key string, generate func() (string, error)) (string, error) {
+// generated exactly once: an existing Secret without the key, or a Secret gone while what
+// uses it (inUse) still runs, is an error, never a reason to make a new password that the
+// running database does not know.
+func KeptSecret(observed map[resource.Name]resource.ObservedComposed, name resource.Name, key string, inUse string, generate func() (string, error)) (string, error) {
 	oc, ok := observed[name]
 	if !ok {
+		if inUse != "" {
+			return "", errors.Errorf("the Secret %s is gone while %s still uses its %q; refusing to generate a new one the running instance does not know: restore the Secret (e.g. from a backup)", name, inUse, key)
+		}
 		return generate()
 	}
 	encoded, err := oc.Resource.GetString("data." + key)
 	if err != nil || encoded == "" {
-		return "", errors.Errorf("observed Secret %q has no %q; refusing to generate a new one for an existing instance: restore the key or delete the Secret",
+		return "", errors.Errorf("observed Secret %q has no %q; refusing to generate a new one for an existing instance: restore the key (e.g. from a backup)",
 			oc.Resource.GetName(), key)
 	}
 	v, err := base64.StdEncoding.DecodeString(encoded)

@@ -3,6 +3,7 @@ package mongodb
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,7 +33,7 @@ const (
 )
 
 func credentialsSecret(b build) (runtime.Object, error) {
-	password, err := goldenpath.KeptSecret(b.Observed, CredentialsName, KeyPassword, func() (string, error) {
+	password, err := goldenpath.KeptSecret(b.Observed, CredentialsName, KeyPassword, b.running(false), func() (string, error) {
 		return goldenpath.RandomAlphanumeric(passwordLength)
 	})
 	if err != nil {
@@ -54,7 +55,7 @@ func credentialsSecret(b build) (runtime.Object, error) {
 }
 
 func keyfileSecret(b build) (runtime.Object, error) {
-	keyfile, err := goldenpath.KeptSecret(b.Observed, KeyfileName, keyfileKey, func() (string, error) {
+	keyfile, err := goldenpath.KeptSecret(b.Observed, KeyfileName, keyfileKey, b.running(true), func() (string, error) {
 		return goldenpath.RandomBase64(keyfileBytes)
 	})
 	if err != nil {
@@ -65,6 +66,23 @@ func keyfileSecret(b build) (runtime.Object, error) {
 		Type:       corev1.SecretTypeOpaque,
 		Data:       map[string][]byte{keyfileKey: []byte(keyfile)},
 	}, nil
+}
+
+// running names the observed StatefulSet when it exists (and, with keyfile, when its members
+// authenticate with the keyfile), or is empty: a Secret it uses can no longer be generated.
+func (b build) running(keyfile bool) string {
+	oc, ok := b.Observed[StatefulSetName]
+	if !ok {
+		return ""
+	}
+	if keyfile {
+		var vols []corev1.Volume
+		_ = oc.Resource.GetValueInto("spec.template.spec.volumes", &vols) // None: a standalone server.
+		if !slices.ContainsFunc(vols, func(v corev1.Volume) bool { return v.Secret != nil && v.Secret.SecretName == b.names.Keyfile }) {
+			return ""
+		}
+	}
+	return "StatefulSet " + oc.Resource.GetName()
 }
 
 // host is the client Service's DNS name, stable across clusters' domains.
