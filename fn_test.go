@@ -247,6 +247,10 @@ status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 
 					"mongodb-networkpolicy": "NetworkPolicy mongodb-3a4f75ae READY_TRUE",
 					"mongodb-replicaset-5":  "Job mongodb-3a4f75ae-rs-init-5 READY_FALSE",
 				},
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_FALSE FormingReplicaSet: every member is up; forming the replica set rs0 (Job mongodb-3a4f75ae-rs-init-5: not created yet)",
+					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
+				},
 				Status: map[string]any{"version": "8.0", "readyResources": "7/8"},
 			},
 		},

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -66,6 +67,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	}
 
 	sts := find(rs, StatefulSetName)
+	job := slices.IndexFunc(unready, func(rd goldenpath.Readiness) bool { return rd.Resource.Object.GetKind() == "Job" })
 	switch {
 	case sts == nil || sts.Observed == nil:
 		s.Reason = ReasonCreating
@@ -73,9 +75,9 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	case !sts.Ready:
 		s.Reason = ReasonWaitingForMembers
 		s.Message = membersMessage(r, sts)
-	case strings.HasPrefix(string(unready[0].Resource.Name), "mongodb-replicaset-"):
+	case job >= 0:
 		s.Reason = ReasonFormingReplicaSet
-		s.Message = fmt.Sprintf("every member is up; forming the replica set %s (Job %s: %s)", replicaSetName, unready[0].Resource.Object.GetName(), unready[0].Message)
+		s.Message = fmt.Sprintf("every member is up; forming the replica set %s (Job %s: %s)", replicaSetName, unready[job].Resource.Object.GetName(), unready[job].Message)
 	default:
 		s.Reason = ReasonWaiting
 		s.Message = "waiting for " + list(unready)
