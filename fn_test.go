@@ -289,6 +289,12 @@ func TestRunFunctionFatal(t *testing.T) {
 			xr:     xr("a-very-long-mongodb-name-for-the-orders-service-team", "{}"),
 			want:   `cannot compose MongoDB: metadata.name: instance name "a-very-long-mongodb-name-for-the-orders-service-team-89a01892" is 61 characters; a MongoDB's must be at most 52 (43 for an XR name without an 8-hex suffix) so that its pods' labels fit`,
 		},
+		"NotADNSLabel": {
+			reason: "An XR name that is a valid object name but cannot name a Service is refused.",
+			input:  input,
+			xr:     xr("orders.db", "{}"),
+			want:   `cannot name the instance: metadata.name: "orders.db" cannot name the instance's Services: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+		},
 		"NoUID": {
 			reason: "A name without a suffix needs the XR's UID to derive one.",
 			input:  input,

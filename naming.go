@@ -6,6 +6,9 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -35,6 +38,10 @@ func instanceFor(xr *resource.Composite, observed map[resource.Name]resource.Obs
 	}
 
 	name := xr.Resource.GetName()
+	// Composed names (a Service's above all) must be DNS-1035 labels; XR names need not be.
+	if msgs := validation.IsDNS1035Label(name); len(msgs) > 0 {
+		return goldenpath.Instance{}, errors.Errorf("metadata.name: %q cannot name the instance's Services: %s", name, strings.Join(msgs, "; "))
+	}
 	if m := hexSuffix.FindStringSubmatch(name); m != nil && *in.Naming.ReuseNameSuffix {
 		return goldenpath.Instance{Name: name, ID: m[2]}, nil
 	}
