@@ -17,8 +17,13 @@ import (
 // or a DNS-1035 label ending in its 8-hex id, the same on every call.
 func FuzzInstanceFor(f *testing.F) {
 	for _, seed := range [][2]string{
-		{"mongodb-3a4f75ae", ""}, {"orders", "0b6a1f2e-8f55-4c3e-9d7a-2f1e5c6b7a80"},
-		{"orders.db", "u"}, {"1db", "u"}, {"a-", "u"}, {"mongodb-3A4F75AE", "u"}, {"x-3a4f75ae-3a4f75ae", ""},
+		{"mongodb-3a4f75ae", ""},
+		{"orders", "0b6a1f2e-8f55-4c3e-9d7a-2f1e5c6b7a80"},
+		{"orders.db", "u"},
+		{"1db", "u"},
+		{"a-", "u"},
+		{"mongodb-3A4F75AE", "u"},
+		{"x-3a4f75ae-3a4f75ae", ""},
 	} {
 		f.Add(seed[0], seed[1])
 	}
