@@ -29,12 +29,18 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 func kstatus(obj map[string]any) (bool, bool, string) {
 	// Objects arrive as protobuf Structs, whose numbers are all float64; kstatus reads only
 	// integers and would take a missing readyReplicas for every one of them.
-	res, err := status.Compute(&unstructured.Unstructured{Object: integers(obj).(map[string]any)}) //nolint:forcetypeassert // integers keeps a map a map.
+	u := &unstructured.Unstructured{Object: integers(obj).(map[string]any)} //nolint:forcetypeassert // integers keeps a map a map.
+	res, err := status.Compute(u)
 	if err != nil {
 		return false, false, "cannot compute status: " + err.Error()
 	}
 	switch res.Status {
 	case status.CurrentStatus:
+		// kstatus calls a Job that has started Current; what it composes is only done when
+		// the Job has run to completion.
+		if u.GetKind() == "Job" && !complete(u) {
+			return false, false, res.Message
+		}
 		return true, false, "ready"
 	case status.FailedStatus:
 		return false, true, res.Message
@@ -43,6 +49,17 @@ func kstatus(obj map[string]any) (bool, bool, string) {
 	default:
 		return false, false, res.Message
 	}
+}
+
+// complete tells whether a Job has its Complete condition.
+func complete(job *unstructured.Unstructured) bool {
+	conds, _, _ := unstructured.NestedSlice(job.Object, "status", "conditions")
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == "Complete" && m["status"] == "True" {
+			return true
+		}
+	}
+	return false
 }
 
 // integers returns a copy of v with every whole float64 turned into an int64.

@@ -42,6 +42,11 @@ func TestKstatus(t *testing.T) {
 			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {succeeded: 1, conditions: [{type: Complete, status: "True"}]}}`,
 			want:   want{Ready: true, Message: "ready"},
 		},
+		"JobRunning": {
+			reason: "A Job that has started but not completed is not ready: kstatus alone says Current.",
+			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {active: 1, startTime: "2026-11-24T06:00:00Z"}}`,
+			want:   want{Message: "Job in progress. success:0, active: 1, failed: 0"},
+		},
 		"JobFailed": {
 			reason: "A failed Job has failed: it will not become ready by waiting.",
 			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {failed: 7, conditions: [{type: Failed, status: "True", message: "BackoffLimitExceeded"}]}}`,
