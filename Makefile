@@ -28,15 +28,19 @@ help: ## Show the targets.
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 ## ---- tools (built once, cached) ----
-$(CROSSPLANE): hack/tools/crossplane-cli/go.mod
+$(CROSSPLANE): hack/tools/crossplane-cli/go.mod FORCE
 	hack/build-tool.sh hack/tools/crossplane-cli github.com/crossplane/cli/v2/cmd/crossplane $@
-$(CROSSPLANE_CORE): hack/tools/crossplane-core/go.mod
-	hack/build-tool.sh hack/tools/crossplane-core github.com/crossplane/crossplane/v2/cmd/crossplane $@
-$(CONTROLLER_GEN): hack/tools/dev/go.mod
+# The core's version is stamped as releases do: its package manager checks each package's
+# spec.crossplane.version against it, and refuses every package when it is empty.
+CROSSPLANE_CORE_VERSION := v2.4.0
+$(CROSSPLANE_CORE): hack/tools/crossplane-core/go.mod FORCE
+	LDFLAGS="-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$(CROSSPLANE_CORE_VERSION)" \
+		hack/build-tool.sh hack/tools/crossplane-core github.com/crossplane/crossplane/v2/cmd/crossplane $@
+$(CONTROLLER_GEN): hack/tools/dev/go.mod FORCE
 	hack/build-tool.sh hack/tools/dev sigs.k8s.io/controller-tools/cmd/controller-gen $@
-$(GOLANGCI_LINT): hack/tools/dev/go.mod
+$(GOLANGCI_LINT): hack/tools/dev/go.mod FORCE
 	hack/build-tool.sh hack/tools/dev github.com/golangci/golangci-lint/v2/cmd/golangci-lint $@
-$(GOFUMPT): hack/tools/dev/go.mod
+$(GOFUMPT): hack/tools/dev/go.mod FORCE
 	hack/build-tool.sh hack/tools/dev mvdan.cc/gofumpt $@
 
 .PHONY: tools
@@ -86,3 +90,8 @@ xpkg-push: xpkg ## Push the .xpkg: make xpkg-push REGISTRY=registry.example.com/
 .PHONY: e2e
 e2e: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run the function in a real Crossplane control plane (hermetic, self-installing).
 	CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh
+
+# Tools rules always run hack/build-tool.sh, which rebuilds only when its stamp (go.mod and
+# linker flags) changed.
+.PHONY: FORCE
+FORCE:
