@@ -72,6 +72,7 @@ bench: ## Run the RunFunction benchmarks (time and allocations per call).
 .PHONY: lint
 lint: $(GOLANGCI_LINT) $(GOFUMPT) ## golangci-lint (v2, default: all) and gofumpt.
 	$(GOLANGCI_LINT) run ./...
+	for m in test/e2e hack/tools/image; do (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...); done
 	test -z "$$($(GOFUMPT) -l $$(git ls-files '*.go' | grep -v '^hack/'))"
 
 .PHONY: check-generate

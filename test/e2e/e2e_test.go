@@ -220,8 +220,8 @@ func TestMongoDB(t *testing.T) {
 	jobRelease := time.Now()
 	stage("replica-set-ready", func(t *testing.T) {
 		waitXRReady(t, rs, k)
-		ts.add(t, fmt.Sprintf("%s (replicas=3): Job pod allowed to succeed -> Ready=True", rs.name), time.Since(jobRelease))
-		ts.add(t, fmt.Sprintf("%s (replicas=3): creation -> Ready=True (incl. the stage above)", rs.name), time.Since(rs.created))
+		ts.add(t, rs.name+" (replicas=3): Job pod allowed to succeed -> Ready=True", time.Since(jobRelease))
+		ts.add(t, rs.name+" (replicas=3): creation -> Ready=True (incl. the stage above)", time.Since(rs.created))
 		checkReady(t, rs)
 		checkQuiet(t, rs)
 	})
@@ -296,13 +296,13 @@ func checkProvisioning(t *testing.T, in *instance, ts *timings) {
 	}
 
 	want := in.composed()
-	eventually(t, waitCompose, fmt.Sprintf("the composed resources of MongoDB %s", in.name), func() error {
+	eventually(t, waitCompose, "the composed resources of MongoDB "+in.name, func() error {
 		return allExist(ctx, want)
 	})
 	ts.add(t, fmt.Sprintf("%s (replicas=%d): creation -> all %d composed objects exist", in.name, in.replicas, len(want)), time.Since(in.created))
 
 	// Exactly the expected objects, each labelled, annotated and owned as the contract says.
-	eventually(t, 10*time.Second, fmt.Sprintf("exactly the composed resources of MongoDB %s", in.name), func() error {
+	eventually(t, 10*time.Second, "exactly the composed resources of MongoDB "+in.name, func() error {
 		got, err := listComposed(ctx, in.name)
 		if err != nil {
 			return err
@@ -652,7 +652,7 @@ func checkUpdate(t *testing.T, in *instance, k *kubelet, ts *timings) {
 		}
 		return nil
 	})
-	ts.add(t, fmt.Sprintf("%s: update 7.0->8.0, 3->5 replicas -> StatefulSet updated", in.name), d)
+	ts.add(t, in.name+": update 7.0->8.0, 3->5 replicas -> StatefulSet updated", d)
 
 	after, err := c.kube.AppsV1().StatefulSets(c.ns).Get(ctx, in.inst, metav1.GetOptions{})
 	if err != nil {
@@ -702,7 +702,7 @@ func checkUpdate(t *testing.T, in *instance, k *kubelet, ts *timings) {
 	})
 
 	waitXRReady(t, in, k)
-	ts.add(t, fmt.Sprintf("%s: update -> Ready=True again (rolled out by the statefulset controller)", in.name), time.Since(start))
+	ts.add(t, in.name+": update -> Ready=True again (rolled out by the statefulset controller)", time.Since(start))
 	eventually(t, waitReady, fmt.Sprintf("StatefulSet %s to finish its rolling update", in.inst), func() error {
 		s, err := c.kube.AppsV1().StatefulSets(c.ns).Get(ctx, in.inst, metav1.GetOptions{})
 		if err != nil {
@@ -814,7 +814,7 @@ func checkSelfHeal(t *testing.T, in *instance, ts *timings) {
 		}
 		return nil
 	})
-	ts.add(t, fmt.Sprintf("%s: client Service deleted -> re-created", in.name), d)
+	ts.add(t, in.name+": client Service deleted -> re-created", d)
 	eventually(t, waitReady, fmt.Sprintf("MongoDB %s to be Ready after the Service came back", in.name), func() error {
 		return xrState(ctx, in.name, func(u *unstructured.Unstructured) error { return wantCondition(u, "Ready", "True") })
 	})
@@ -853,7 +853,7 @@ func checkDelete(t *testing.T, all []*instance, ts *timings) {
 			}
 			return nil
 		})
-		ts.add(t, fmt.Sprintf("%s: XR deleted -> composed objects garbage-collected", in.name), time.Since(start))
+		ts.add(t, in.name+": XR deleted -> composed objects garbage-collected", time.Since(start))
 		eventually(t, waitDelete, fmt.Sprintf("the pods of MongoDB %s to be garbage-collected", in.name), func() error {
 			pods, err := podsOf(ctx, "app.kubernetes.io/instance="+in.inst)
 			if err != nil {

@@ -117,8 +117,8 @@ func run(binary, platform, entrypoint, tag, port, out string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "wrote %s (%s, %s, user %d:%d, entrypoint %s)\n", out, platform, d, nonRoot, nonRoot, entrypoint)
-	return nil
+	_, err = fmt.Fprintf(os.Stdout, "wrote %s (%s, %s, user %d:%d, entrypoint %s)\n", out, platform, d, nonRoot, nonRoot, entrypoint)
+	return err
 }
 
 // layer returns an uncompressed tar with the parent directories and the binary (root-owned,
