@@ -174,6 +174,27 @@ status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 
 				Status:  map[string]any{"phase": "Degraded", "readyResources": "7/8"},
 			},
 		},
+		"ReplicaSetJobFailed": {
+			reason: "A failed replica set Job fails the instance, and says how to run it again.",
+			args: args{
+				input: input, xr: replicaSet,
+				observed: replaced(t, observed, `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: mongodb-3a4f75ae-rs-init-3, generation: 1, annotations: {crossplane.io/composition-resource-name: mongodb-replicaset-3}}
+spec: {template: {spec: {containers: [{name: replicaset, image: "docker.io/library/mongo:7.0"}]}}}
+status: {failed: 7, conditions: [{type: Failed, status: "True", reason: BackoffLimitExceeded}]}
+`),
+			},
+			want: outcome{
+				Conditions: map[string]string{
+					"DatabaseReady": "STATUS_CONDITION_FALSE Failed: Job mongodb-3a4f75ae-rs-init-3 failed: Job Failed. failed: 7/1; see its pods' logs, then delete the Job to run it again",
+					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
+				},
+				Results: []string{"SEVERITY_WARNING Failed: Job mongodb-3a4f75ae-rs-init-3 failed: Job Failed. failed: 7/1; see its pods' logs, then delete the Job to run it again"},
+				Status:  map[string]any{"phase": "Failed", "readyResources": "7/8"},
+			},
+		},
 		"StorageShrinkRefused": {
 			reason: "A smaller storageGB is refused: the StatefulSet keeps its volume size and SpecAccepted says why.",
 			args:   args{input: input, xr: xr("mongodb-3a4f75ae", `{version: "7.0", storageGB: 5, replicas: 3}`), observed: observed},

@@ -54,6 +54,10 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 		if rd.Failed {
 			s.Reason = ReasonFailed
 			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
+			if rd.Resource.Object.GetKind() == "Job" {
+				// A Job does not run again by itself; Crossplane re-creates a deleted one.
+				s.Message += "; see its pods' logs, then delete the Job to run it again"
+			}
 			return s
 		}
 		if !rd.Ready {
