@@ -51,6 +51,15 @@ spec: %s
 `, name, spec)
 }
 
+// twoOfThreeReady is the example's StatefulSet with one of its three members not ready.
+const twoOfThreeReady = `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongodb-3a4f75ae, generation: 1, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
+spec: {replicas: 3}
+status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 3, updatedReplicas: 3, currentRevision: r1, updateRevision: r1}
+`
+
 // outcome is what a response means, in the terms a platform engineer checks.
 type outcome struct {
 	// Resources by pipeline name, as "Kind name ready".
@@ -132,13 +141,7 @@ func TestRunFunction(t *testing.T) {
 			reason: "A replica set with an unready member names that member, from its pod, in DatabaseReady.",
 			args: args{
 				input: input, xr: with(t, replicaSet, "status:\n  phase: Provisioning"),
-				observed: replaced(t, observed, `
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: mongodb-3a4f75ae, generation: 1, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
-spec: {replicas: 3}
-status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 3, updatedReplicas: 3, currentRevision: r1, updateRevision: r1}
-`),
+				observed: replaced(t, observed, twoOfThreeReady),
 				required: map[string]*fnv1.Resources{"mongodb-pods": {Items: []*fnv1.Resource{
 					pod(t, "mongodb-3a4f75ae-0", "True", ""),
 					pod(t, "mongodb-3a4f75ae-1", "True", ""),
@@ -157,13 +160,7 @@ status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 
 			reason: "An instance that was ready and lost a member is Degraded, with a warning event.",
 			args: args{
 				input: input, xr: with(t, replicaSet, "status:\n  phase: Ready\n  instanceName: mongodb-3a4f75ae"),
-				observed: replaced(t, observed, `
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: mongodb-3a4f75ae, generation: 1, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
-spec: {replicas: 3}
-status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 3, updatedReplicas: 3, currentRevision: r1, updateRevision: r1}
-`),
+				observed: replaced(t, observed, twoOfThreeReady),
 			},
 			want: outcome{
 				Conditions: map[string]string{
@@ -229,7 +226,7 @@ status: {failed: 7, conditions: [{type: Failed, status: "True", reason: BackoffL
 			args:   args{input: input, xr: xr("mongodb-3a4f75ae", `{version: "8.0", replicas: 5}`), observed: observed},
 			want: outcome{
 				// The member count is new: its Job is not there yet.
-				Resources: merged(composedResources("mongodb-3a4f75ae", 5, "READY_TRUE"), map[string]string{"mongodb-replicaset-5": "Job mongodb-3a4f75ae-rs-init-5 READY_FALSE"}),
+				Resources: merge(composedResources("mongodb-3a4f75ae", 5, "READY_TRUE"), map[string]string{"mongodb-replicaset-5": "Job mongodb-3a4f75ae-rs-init-5 READY_FALSE"}),
 				Conditions: map[string]string{
 					"DatabaseReady": "STATUS_CONDITION_FALSE FormingReplicaSet: every member is up; forming the replica set rs0 (Job mongodb-3a4f75ae-rs-init-5: not created yet)",
 					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
@@ -244,7 +241,7 @@ status: {failed: 7, conditions: [{type: Failed, status: "True", reason: BackoffL
 				desired: map[string]*fnv1.Resource{"dashboard": {Resource: object(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: dashboard}, data: {a: b}}`)}},
 			},
 			want: outcome{
-				Resources: merged(composedResources("mongodb-0c1d2e3f", 1, "READY_FALSE"), map[string]string{"dashboard": "ConfigMap dashboard READY_UNSPECIFIED"}),
+				Resources: merge(composedResources("mongodb-0c1d2e3f", 1, "READY_FALSE"), map[string]string{"dashboard": "ConfigMap dashboard READY_UNSPECIFIED"}),
 			},
 		},
 	}
@@ -531,14 +528,6 @@ func composedResources(inst string, replicas int, ready string) map[string]strin
 		rs[fmt.Sprintf("mongodb-replicaset-%d", replicas)] = fmt.Sprintf("Job %s-rs-init-%d %s", inst, replicas, ready)
 	}
 	return rs
-}
-
-func merged(ms ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, m := range ms {
-		maps.Copy(out, m)
-	}
-	return out
 }
 
 func newFunction() *Function { return &Function{log: logging.NewNopLogger()} }
