@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -115,6 +116,8 @@ type build struct {
 	params
 
 	names names
+	// running is the observed StatefulSet, nil while the instance does not run yet.
+	running *appsv1.StatefulSet
 }
 
 // Compose validates the XR spec and composes MongoDB.
@@ -132,12 +135,13 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
 	}
-	p, refused, err := settle(requested, r)
+	sts, err := observedStatefulSet(r.Observed)
 	if err != nil {
 		return nil, err
 	}
+	p, refused := settle(requested, sts)
 
-	b := build{Request: r, params: p, names: namesFor(r.Instance)}
+	b := build{Request: r, params: p, names: namesFor(r.Instance), running: sts}
 	c := &goldenpath.Composition{
 		Version:     p.Version,
 		Description: p.describe(),

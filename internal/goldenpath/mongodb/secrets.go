@@ -33,7 +33,7 @@ const (
 )
 
 func credentialsSecret(b build) (runtime.Object, error) {
-	password, err := goldenpath.KeptSecret(b.Observed, CredentialsName, KeyPassword, b.running(false), func() (string, error) {
+	password, err := goldenpath.KeptSecret(b.Observed, CredentialsName, KeyPassword, b.user(false), func() (string, error) {
 		return goldenpath.RandomAlphanumeric(passwordLength)
 	})
 	if err != nil {
@@ -55,7 +55,7 @@ func credentialsSecret(b build) (runtime.Object, error) {
 }
 
 func keyfileSecret(b build) (runtime.Object, error) {
-	keyfile, err := goldenpath.KeptSecret(b.Observed, KeyfileName, keyfileKey, b.running(true), func() (string, error) {
+	keyfile, err := goldenpath.KeptSecret(b.Observed, KeyfileName, keyfileKey, b.user(true), func() (string, error) {
 		return goldenpath.RandomBase64(keyfileBytes)
 	})
 	if err != nil {
@@ -68,21 +68,18 @@ func keyfileSecret(b build) (runtime.Object, error) {
 	}, nil
 }
 
-// running names the observed StatefulSet when it exists (and, with keyfile, when its members
-// authenticate with the keyfile), or is empty: a Secret it uses can no longer be generated.
-func (b build) running(keyfile bool) string {
-	oc, ok := b.Observed[StatefulSetName]
-	if !ok {
+// user names the running StatefulSet when it uses the Secret (with keyfile, the keyfile's;
+// else the credentials'), or is empty: a Secret in use can no longer be generated.
+func (b build) user(keyfile bool) string {
+	if b.running == nil {
 		return ""
 	}
-	if keyfile {
-		var vols []corev1.Volume
-		_ = oc.Resource.GetValueInto("spec.template.spec.volumes", &vols) // None: a standalone server.
-		if !slices.ContainsFunc(vols, func(v corev1.Volume) bool { return v.Secret != nil && v.Secret.SecretName == b.names.Keyfile }) {
-			return ""
-		}
+	if keyfile && !slices.ContainsFunc(b.running.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
+		return v.Secret != nil && v.Secret.SecretName == b.names.Keyfile
+	}) {
+		return "" // A standalone server becoming a replica set: its first keyfile.
 	}
-	return "StatefulSet " + oc.Resource.GetName()
+	return "StatefulSet " + b.running.GetName()
 }
 
 // host is the client Service's DNS name, stable across clusters' domains.

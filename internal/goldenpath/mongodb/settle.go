@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
@@ -27,24 +28,31 @@ const (
 // settle turns the requested parameters into the ones to roll out, given what runs. A change
 // that would lose data or break the running database is not rolled out: the parameter keeps
 // its running value and a Refusal says why. Everything else in the spec still applies.
-func settle(want params, r goldenpath.Request) (params, []goldenpath.Refusal, error) {
-	oc, ok := r.Observed[StatefulSetName]
-	if !ok {
-		return want, nil, nil
+func settle(want params, sts *appsv1.StatefulSet) (params, []goldenpath.Refusal) {
+	if sts == nil {
+		return want, nil
 	}
-	var sts appsv1.StatefulSet
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(oc.Resource.Object, &sts); err != nil {
-		return want, nil, errors.Wrap(err, "cannot read the observed StatefulSet")
-	}
-
 	got := want
 	var refused []goldenpath.Refusal
 	for _, rule := range []func(*params, *appsv1.StatefulSet) *goldenpath.Refusal{settleStorage, settleStorageClass, settleVersion, settleReplicas} {
-		if rf := rule(&got, &sts); rf != nil {
+		if rf := rule(&got, sts); rf != nil {
 			refused = append(refused, *rf)
 		}
 	}
-	return got, refused, nil
+	return got, refused
+}
+
+// observedStatefulSet is the running StatefulSet, or nil while it does not exist.
+func observedStatefulSet(observed map[resource.Name]resource.ObservedComposed) (*appsv1.StatefulSet, error) {
+	oc, ok := observed[StatefulSetName]
+	if !ok {
+		return nil, nil //nolint:nilnil // Not existing yet is not an error.
+	}
+	sts := &appsv1.StatefulSet{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(oc.Resource.Object, sts); err != nil {
+		return nil, errors.Wrap(err, "cannot read the observed StatefulSet")
+	}
+	return sts, nil
 }
 
 // settleStorage keeps the volume size: a StatefulSet's volume claim templates cannot change,

@@ -8,8 +8,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
-
-	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
 // running is an observed StatefulSet with the given members, version and volume size.
@@ -90,10 +88,11 @@ func TestSettle(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			p, refused, err := settle(tc.want, goldenpath.Request{Observed: tc.observed})
+			sts, err := observedStatefulSet(tc.observed)
 			if err != nil {
 				t.Fatal(err)
 			}
+			p, refused := settle(tc.want, sts)
 			got := want{Replicas: p.Replicas, Version: p.Version, StorageGB: p.StorageGB}
 			for _, r := range refused {
 				got.Refused = append(got.Refused, fmt.Sprintf("%s %s", r.Field, r.Reason))
