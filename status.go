@@ -89,7 +89,7 @@ func phaseOf(s goldenpath.Summary, previous string) string {
 	switch {
 	case s.Ready:
 		return PhaseReady
-	case s.Reason == "Failed":
+	case s.Failed:
 		return PhaseFailed
 	case previous == PhaseReady || previous == PhaseDegraded:
 		return PhaseDegraded

@@ -148,6 +148,8 @@ type Summary struct {
 	// Condition type, e.g. DatabaseReady.
 	Condition string
 	Ready     bool
+	// Failed is true when the instance cannot become ready without someone acting.
+	Failed bool
 	// Reason in CamelCase, e.g. Available or WaitingForReplicas.
 	Reason  string
 	Message string

@@ -52,7 +52,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	var unready []goldenpath.Readiness
 	for _, rd := range rs {
 		if rd.Failed {
-			s.Reason = ReasonFailed
+			s.Failed, s.Reason = true, ReasonFailed
 			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
 			if rd.Resource.Object.GetKind() == "Job" {
 				// A Job does not run again by itself; Crossplane re-creates a deleted one.
