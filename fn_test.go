@@ -479,27 +479,25 @@ data: {username: cm9vdA==}
 // status, and once composed resources carry them, whatever the naming settings say later.
 func TestNamesAreStable(t *testing.T) {
 	noReuse := input + "naming: {reuseNameSuffix: false}\n"
+	labelled := objects(t, readFile(t, observedExample)...)
 	cases := map[string]struct {
-		reason string
-		input  string
-		xr     string
-		want   string
+		reason   string
+		input    string
+		xr       string
+		observed map[string]*fnv1.Resource
+		want     string
 	}{
 		"ScaffolderSuffix":       {reason: "The scaffolder's suffix is the instance id.", input: input, xr: xr("mongodb-3a4f75ae", "{}"), want: "mongodb-3a4f75ae"},
 		"DerivedFromUID":         {reason: "A suffix derived from the UID.", input: input, xr: xr("orders", "{}"), want: "orders-89a01892"},
 		"SettingChangedLater":    {reason: "A naming setting changed later does not rename a recorded instance.", input: noReuse, xr: with(t, xr("mongodb-3a4f75ae", "{}"), "status: {instanceName: mongodb-3a4f75ae}"), want: "mongodb-3a4f75ae"},
 		"SettingOffForNewOnes":   {reason: "With reuse off, a new instance gets a UID suffix.", input: noReuse, xr: xr("mongodb-3a4f75ae", "{}"), want: "mongodb-3a4f75ae-89a01892"},
-		"StatusLostLabelsRemain": {reason: "An XR restored without status keeps the name its resources carry.", input: noReuse, xr: xr("mongodb-3a4f75ae", "{}"), want: "mongodb-3a4f75ae"},
+		"StatusLostLabelsRemain": {reason: "An XR restored without status keeps the name its resources carry.", input: noReuse, xr: xr("mongodb-3a4f75ae", "{}"), observed: labelled, want: "mongodb-3a4f75ae"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			var observed map[string]*fnv1.Resource
-			if name == "StatusLostLabelsRemain" {
-				observed = objects(t, readFile(t, observedExample)...)
-			}
 			names := make([]string, 0, 2)
 			for range 2 {
-				rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, tc.input, tc.xr, observed, nil))
+				rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, tc.input, tc.xr, tc.observed, nil))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -44,8 +44,6 @@ func kstatus(obj map[string]any) (bool, bool, string) {
 		return true, false, "ready"
 	case status.FailedStatus:
 		return false, true, res.Message
-	case status.InProgressStatus, status.TerminatingStatus, status.NotFoundStatus, status.UnknownStatus:
-		return false, false, res.Message
 	default:
 		return false, false, res.Message
 	}
