@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -29,14 +32,16 @@ const (
 
 // annotate labels every composed resource and its pod template so the Backstage Kubernetes
 // plugin finds them, and annotates the workload so the TeraSky ingestor makes it a
-// catalog component of the XR's owner and system, part of the XR's own entity.
-func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Input) error {
-	xrName := xr.Resource.GetName()
+// catalog component of the XR's owner and system, part of the XR's own entity. It returns a
+// warning for each XR annotation it could not use.
+func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Input) ([]string, error) {
+	xrName := labelValue(xr.Resource.GetName())
 	common := map[string]string{
 		goldenpath.LabelPartOf:       xrName,
 		goldenpath.LabelManagedBy:    goldenpath.ManagedBy,
 		goldenpath.LabelKubernetesID: xrName,
 	}
+	xrAnn, warnings := entityAnnotations(xr, in.Backstage.AnnotationPrefix+"/")
 	for _, r := range c.Resources {
 		o := r.Object
 		// The version label goes on objects, not on pod templates: a Job's template
@@ -45,20 +50,20 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 		if tmpl, err := o.GetStringObject("spec.template.metadata.labels"); err == nil {
 			tmpl = merge(tmpl, common, map[string]string{goldenpath.LabelComposite: xrName})
 			if err := o.SetValue("spec.template.metadata.labels", tmpl); err != nil {
-				return errors.Wrapf(err, "cannot label the pod template of %s", r.Name)
+				return nil, errors.Wrapf(err, "cannot label the pod template of %s", r.Name)
 			}
 		}
 
-		a := catalogAnnotations(c, r, xr, in)
+		a := catalogAnnotations(c, r, xr, xrAnn, in)
 		if len(a) > 0 {
 			o.SetAnnotations(merge(o.GetAnnotations(), a))
 		}
 	}
-	return nil
+	return warnings, nil
 }
 
 // catalogAnnotations are the ingestor's annotations for one resource.
-func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *resource.Composite, in *v1beta1.Input) map[string]string {
+func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *resource.Composite, xrAnn map[string]string, in *v1beta1.Input) map[string]string {
 	p := in.Backstage.AnnotationPrefix + "/"
 	if !r.Catalog {
 		return map[string]string{p + annotationExclude: "true"}
@@ -67,7 +72,6 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 		return nil
 	}
 
-	xrAnn := xr.Resource.GetAnnotations()
 	ns := xr.Resource.GetNamespace()
 	// The XR's own annotations win: the ingestor's claim template writes owner and system there.
 	pick := func(key string, defaults ...string) string {
@@ -81,7 +85,7 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 		}
 		return ""
 	}
-	xrEntity := pick(annotationName, xr.Resource.GetName())
+	xrEntity := pick(annotationName, labelValue(xr.Resource.GetName()))
 	component := r.Object.GetLabels()[goldenpath.LabelComponent]
 	// The workload's entity must not be named like the XR's: the ingestor would replace the
 	// XR's entity with it, silently.
@@ -113,4 +117,70 @@ func merge(ms ...map[string]string) map[string]string {
 		maps.Copy(out, m)
 	}
 	return out
+}
+
+// maxDependsOn bounds the entity references copied from the XR's dependsOn annotation.
+const maxDependsOn = 32
+
+// entityAnnotations are the XR's annotations that the workload's entity takes over, each
+// checked as what Backstage reads it as; one that is not is dropped with a warning, and the
+// default applies.
+func entityAnnotations(xr *resource.Composite, p string) (map[string]string, []string) {
+	all := xr.Resource.GetAnnotations()
+	out := map[string]string{}
+	var warnings []string
+	check := func(key string, ok bool, what string) {
+		v, set := all[p+key]
+		if !set || v == "" {
+			return
+		}
+		if !ok {
+			warnings = append(warnings, fmt.Sprintf("metadata.annotations[%s%s]: %q is not %s; using the default instead", p, key, truncate(v), what))
+			return
+		}
+		out[p+key] = v
+	}
+	check(annotationName, validEntityName(all[p+annotationName]), "a Backstage entity name")
+	check(annotationOwner, validEntityRef(all[p+annotationOwner]), "a Backstage entity reference such as group:default/team-a")
+	check(annotationSystem, validEntityRef(all[p+annotationSystem]), "a Backstage entity reference such as team-a")
+	check(annotationLifecycle, validEntityName(all[p+annotationLifecycle]), "a Backstage lifecycle such as production")
+	refs := strings.FieldsFunc(all[p+annotationDependsOn], func(r rune) bool { return r == ',' || r == '\n' })
+	check(annotationDependsOn, len(refs) <= maxDependsOn && !slices.ContainsFunc(refs, func(r string) bool { return !validEntityRef(strings.TrimSpace(r)) }),
+		fmt.Sprintf("at most %d Backstage entity references, separated by commas", maxDependsOn))
+	return out, warnings
+}
+
+// Backstage's rules for entity names, namespaces and kinds.
+var (
+	entityName      = regexp.MustCompile(`^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$`)
+	entityNamespace = regexp.MustCompile(`^[a-z0-9]+(-+[a-z0-9]+)*$`)
+	entityKind      = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]*$`)
+)
+
+func validEntityName(s string) bool { return len(s) <= 63 && entityName.MatchString(s) }
+
+// validEntityRef tells whether s is [kind:][namespace/]name.
+func validEntityRef(s string) bool {
+	if kind, rest, ok := strings.Cut(s, ":"); ok {
+		if len(kind) > 63 || !entityKind.MatchString(kind) {
+			return false
+		}
+		s = rest
+	}
+	if ns, name, ok := strings.Cut(s, "/"); ok {
+		if len(ns) > 63 || !entityNamespace.MatchString(ns) {
+			return false
+		}
+		s = name
+	}
+	return validEntityName(s)
+}
+
+// truncate keeps a value quoted in a message short.
+func truncate(s string) string {
+	const n = 80
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

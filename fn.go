@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"slices"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -47,6 +49,10 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composite resource"))
 		return rsp, nil
 	}
+	if oxr.Resource.GetKind() == "" || oxr.Resource.GetName() == "" {
+		response.Fatal(rsp, errors.New("the request has no observed composite resource with a kind and a name; Crossplane always sends one (when rendering, pass the XR)"))
+		return rsp, nil
+	}
 	log := f.log.WithValues("xr-kind", oxr.Resource.GetKind(), "xr-name", oxr.Resource.GetName(), "xr-namespace", oxr.Resource.GetNamespace(), "golden-path", in.GoldenPath)
 
 	dxr, err := request.GetDesiredCompositeResource(req)
@@ -78,16 +84,27 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	r := goldenpath.Request{XR: oxr, Instance: inst, Observed: observed, Required: required, Input: in}
+	requirements := &fnv1.Requirements{Resources: bp.Requirements(r)}
 
 	c, err := bp.Compose(r)
+	if errors.Is(err, goldenpath.ErrRequirementsPending) {
+		// Crossplane calls again at once with what was asked for; nothing is composed from a guess.
+		log.Debug("Waiting for required resources", "requirements", len(requirements.GetResources()))
+		rsp.Requirements = requirements
+		return rsp, nil
+	}
 	if err != nil {
 		response.Fatal(rsp, errors.Wrapf(err, "cannot compose %s", in.GoldenPath))
 		return rsp, nil
 	}
 
-	if err := annotate(c, oxr, in); err != nil {
+	warnings, err := annotate(c, oxr, in)
+	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot annotate composed resources"))
 		return rsp, nil
+	}
+	for _, w := range warnings {
+		response.Warning(rsp, errors.New(w)).WithReason("AnnotationIgnored").TargetComposite()
 	}
 
 	rs := assess(c, observed)
@@ -112,7 +129,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
 		return rsp, nil
 	}
-	rsp.Requirements = &fnv1.Requirements{Resources: bp.Requirements(r)}
+	rsp.Requirements = requirements
 
 	log.Debug("Composed", "instance", inst.Name, "resources", len(c.Resources), "ready", summary.Ready, "reason", summary.Reason)
 	return rsp, nil
@@ -121,7 +138,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 // inputOf reads, defaults and validates the Function's input and finds its golden path.
 func inputOf(req *fnv1.RunFunctionRequest) (*v1beta1.Input, goldenpath.Blueprint, error) {
 	in := &v1beta1.Input{}
-	if err := request.GetInput(req, in); err != nil {
+	if err := decodeInput(req, in); err != nil {
 		return nil, nil, err
 	}
 	in.Default()
@@ -134,4 +151,27 @@ func inputOf(req *fnv1.RunFunctionRequest) (*v1beta1.Input, goldenpath.Blueprint
 		return nil, nil, errs.ToAggregate()
 	}
 	return in, bp, nil
+}
+
+// decodeInput reads the Input as request.GetInput does, rejecting unknown fields, but names
+// the field of a value of the wrong type (presets.small: must be an object) rather than the
+// Go type it could not fill.
+func decodeInput(req *fnv1.RunFunctionRequest, in *v1beta1.Input) error {
+	j, err := protojson.Marshal(req.GetInput())
+	if err != nil {
+		return errors.Wrap(err, "cannot read the input")
+	}
+	// Map entries one by one, so that an error names its key.
+	var raw struct {
+		Presets map[string]json.RawMessage `json:"presets"`
+	}
+	if err := json.Unmarshal(j, &raw); err != nil {
+		return goldenpath.DecodeJSON(j, in, true, "")
+	}
+	for _, name := range slices.Sorted(maps.Keys(raw.Presets)) {
+		if err := goldenpath.DecodeJSON(raw.Presets[name], &v1beta1.Preset{}, true, "presets."+name); err != nil {
+			return err
+		}
+	}
+	return goldenpath.DecodeJSON(j, in, true, "")
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -56,7 +57,10 @@ const twoOfThreeReady = `
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: mongodb-3a4f75ae, generation: 1, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
-spec: {replicas: 3}
+spec:
+  replicas: 3
+  template: {spec: {containers: [{name: mongod, image: "docker.io/library/mongo:7.0", args: [--replSet, rs0]}]}}
+  volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 10Gi}}}}]
 status: {observedGeneration: 1, replicas: 3, readyReplicas: 2, currentReplicas: 3, updatedReplicas: 3, currentRevision: r1, updateRevision: r1}
 `
 
@@ -81,7 +85,8 @@ func TestRunFunction(t *testing.T) {
 		xr       string
 		observed map[string]*fnv1.Resource
 		desired  map[string]*fnv1.Resource
-		required map[string]*fnv1.Resources
+		// cluster holds what the function may ask Crossplane for (pods, volumes, Secrets).
+		cluster []*fnv1.Resource
 	}
 	cases := map[string]struct {
 		reason string
@@ -142,11 +147,11 @@ func TestRunFunction(t *testing.T) {
 			args: args{
 				input: input, xr: with(t, replicaSet, "status:\n  phase: Provisioning"),
 				observed: replaced(t, observed, twoOfThreeReady),
-				required: map[string]*fnv1.Resources{"mongodb-pods": {Items: []*fnv1.Resource{
+				cluster: []*fnv1.Resource{
 					pod(t, "mongodb-3a4f75ae-0", "True", ""),
 					pod(t, "mongodb-3a4f75ae-1", "True", ""),
 					pod(t, "mongodb-3a4f75ae-2", "False", "ContainersNotReady"),
-				}}},
+				},
 			},
 			want: outcome{
 				Conditions: map[string]string{
@@ -161,13 +166,17 @@ func TestRunFunction(t *testing.T) {
 			args: args{
 				input: input, xr: with(t, replicaSet, "status:\n  phase: Ready\n  instanceName: mongodb-3a4f75ae"),
 				observed: replaced(t, observed, twoOfThreeReady),
+				cluster: []*fnv1.Resource{
+					pod(t, "mongodb-3a4f75ae-0", "True", ""),
+					pod(t, "mongodb-3a4f75ae-1", "False", "ContainersNotReady"),
+				},
 			},
 			want: outcome{
 				Conditions: map[string]string{
-					"DatabaseReady": "STATUS_CONDITION_FALSE WaitingForMembers: 2/3 replicas ready",
+					"DatabaseReady": "STATUS_CONDITION_FALSE WaitingForMembers: 2/3 replicas ready; waiting for mongodb-3a4f75ae-1 (ContainersNotReady), mongodb-3a4f75ae-2 (not created)",
 					"SpecAccepted":  "STATUS_CONDITION_TRUE Accepted: every requested change is rolled out",
 				},
-				Results: []string{"SEVERITY_WARNING WaitingForMembers: 2/3 replicas ready"},
+				Results: []string{"SEVERITY_WARNING WaitingForMembers: 2/3 replicas ready; waiting for mongodb-3a4f75ae-1 (ContainersNotReady), mongodb-3a4f75ae-2 (not created)"},
 				Status:  map[string]any{"phase": "Degraded", "readyResources": "7/8"},
 			},
 		},
@@ -198,11 +207,11 @@ status: {failed: 7, conditions: [{type: Failed, status: "True", reason: BackoffL
 			want: outcome{
 				Conditions: map[string]string{
 					"DatabaseReady": "STATUS_CONDITION_TRUE Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017",
-					"SpecAccepted":  "STATUS_CONDITION_FALSE StorageShrinkRefused: spec.storageGB: cannot shrink the volumes from 10 to 5 GiB without losing data; they keep 10 GiB",
+					"SpecAccepted":  "STATUS_CONDITION_FALSE StorageShrinkRefused: spec.storageGB: cannot shrink the volumes from 10 GiB to 5 GiB without losing data; they keep 10 GiB",
 				},
 				Results: []string{
 					"SEVERITY_NORMAL Available: MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017",
-					"SEVERITY_WARNING StorageShrinkRefused: spec.storageGB: cannot shrink the volumes from 10 to 5 GiB without losing data; they keep 10 GiB",
+					"SEVERITY_WARNING StorageShrinkRefused: spec.storageGB: cannot shrink the volumes from 10 GiB to 5 GiB without losing data; they keep 10 GiB",
 				},
 			},
 		},
@@ -248,11 +257,7 @@ status: {failed: 7, conditions: [{type: Failed, status: "True", reason: BackoffL
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := newRequest(t, tc.args.input, tc.args.xr, tc.args.observed, tc.args.desired)
-			req.RequiredResources = tc.args.required
-			rsp, err := newFunction().RunFunction(context.Background(), req)
-			if err != nil {
-				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
-			}
+			rsp := run(t, req, tc.args.cluster...)
 			got := outcomeOf(t, rsp, tc.want)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nRunFunction(...): -want, +got:\n%s", tc.reason, diff)
@@ -269,6 +274,8 @@ func TestRunFunctionFatal(t *testing.T) {
 		reason string
 		input  string
 		xr     string
+		// observed is the example's steady state when true.
+		observed bool
 		// want is the Fatal message; " * " in it stands for any text.
 		want string
 	}{
@@ -282,9 +289,56 @@ func TestRunFunctionFatal(t *testing.T) {
 			reason: "A misspelt Input field is not silently ignored.",
 			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: MongoDB, storageClass: fast}",
 			xr:     xr("mongodb-3a4f75ae", "{}"),
-			// The JSON library words this error differently from run to run ("cannot" or
-			// "unable to" unmarshal); what matters is that it is Fatal and names the field.
-			want: `cannot get Function input: * unknown name "storageClass"`,
+			want:   `cannot get Function input: json: unknown field "storageClass"`,
+		},
+		"InputPresetOfTheWrongType": {
+			reason: "A preset that is not an object names the preset, not a Go type.",
+			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: MongoDB, presets: {small: 2Gi}}",
+			xr:     xr("mongodb-3a4f75ae", "{}"),
+			want:   `cannot get Function input: presets.small: must be an object, not a JSON string`,
+		},
+		"InputPresetName": {
+			reason: "A preset name an XR's spec.size could not hold is refused.",
+			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: MongoDB, presets: {Tiny_1: {requests: {memory: 1Gi}}}}",
+			xr:     xr("mongodb-3a4f75ae", "{}"),
+			want:   `cannot get Function input: presets[Tiny_1]: Invalid value: "Tiny_1": a preset's name must be what an XR's spec.size can hold: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+		},
+		"PresetTooSmallForMongoDB": {
+			reason: "A preset with less memory than mongod needs is refused for MongoDB, naming the preset to fix.",
+			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: MongoDB, presets: {tiny: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}}}",
+			xr:     xr("mongodb-3a4f75ae", "{size: tiny}"),
+			want:   `cannot compose MongoDB: spec.size: Invalid value: "tiny": the preset's memory (64Mi) is less than the 512Mi mongod needs; give presets.tiny a memory request and limit of at least 512Mi`,
+		},
+		"SpecOfTheWrongType": {
+			reason: "A spec field of the wrong type names the field.",
+			input:  input,
+			xr:     xr("mongodb-3a4f75ae", `{replicas: "three"}`),
+			want:   `cannot compose MongoDB: cannot read the MongoDB spec: spec.replicas: must be an integer, not a JSON string`,
+		},
+		"TooManyAccessNamespaces": {
+			reason: "access.namespaces is bounded: each is a rule of the NetworkPolicy.",
+			input:  input,
+			xr:     xr("mongodb-3a4f75ae", "{access: {namespaces: ["+strings.Repeat("a, ", 64)+"a]}}"),
+			want:   `cannot compose MongoDB: spec.access.namespaces: Too many: 65: must have at most 64 items`,
+		},
+		"NoObservedXR": {
+			reason: "A request without an observed XR says so, rather than naming an empty metadata.name.",
+			input:  input,
+			xr:     "{}",
+			want:   `the request has no observed composite resource with a kind and a name; Crossplane always sends one (when rendering, pass the XR)`,
+		},
+		"InstanceNameDisagrees": {
+			reason:   "A status.instanceName that is not the running instance would re-point every selector: refused.",
+			input:    input,
+			xr:       with(t, xr("mongodb-3a4f75ae", "{replicas: 3}"), "status: {instanceName: mongodb-0c1d2e3f}"),
+			observed: true,
+			want:     `cannot name the instance: status.instanceName: "mongodb-0c1d2e3f" is not the instance that runs ("mongodb-3a4f75ae", the app.kubernetes.io/instance label of Secret mongodb-3a4f75ae-credentials); set status.instanceName back to "mongodb-3a4f75ae", or remove it`,
+		},
+		"InstanceNameInvalid": {
+			reason: "A name read from status gets the checks a new one gets: a leading digit cannot name a Service.",
+			input:  input,
+			xr:     with(t, xr("mongodb-3a4f75ae", "{}"), "status: {instanceName: 1mongodb-3a4f75ae}"),
+			want:   `cannot name the instance: status.instanceName: "1mongodb-3a4f75ae" cannot name the instance's Services: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
 		},
 		"InvalidInputPreset": {
 			reason: "A preset whose limit is below its request names the field.",
@@ -301,17 +355,11 @@ func TestRunFunctionFatal(t *testing.T) {
 				`spec.replicas: Invalid value: 4: must be 1 for a standalone server or an odd number up to 7 for a replica set (an even number of members cannot elect a primary after losing half), ` +
 				`spec.size: Unsupported value: "huge": supported values: "large", "medium", "small"]`,
 		},
-		"NameTooLong": {
-			reason: "A name whose pods' labels would not fit is refused before anything is created.",
-			input:  input,
-			xr:     xr("a-very-long-mongodb-name-for-the-orders-service-team", "{}"),
-			want:   `cannot compose MongoDB: metadata.name: instance name "a-very-long-mongodb-name-for-the-orders-service-team-89a01892" is 61 characters; a MongoDB's must be at most 52 (43 for an XR name without an 8-hex suffix) so that its pods' labels fit`,
-		},
 		"NotADNSLabel": {
-			reason: "An XR name that is a valid object name but cannot name a Service is refused.",
+			reason: "An XR name that is a valid object name but cannot name a Service (a leading digit) is refused.",
 			input:  input,
-			xr:     xr("orders.db", "{}"),
-			want:   `cannot name the instance: metadata.name: "orders.db" cannot name the instance's Services: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+			xr:     xr("1orders", "{}"),
+			want:   `cannot name the instance: metadata.name: "1orders" cannot name the instance's Services: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
 		},
 		"NoUID": {
 			reason: "A name without a suffix needs the XR's UID to derive one.",
@@ -322,7 +370,11 @@ func TestRunFunctionFatal(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req := newRequest(t, tc.input, tc.xr, nil, earlier)
+			var observed map[string]*fnv1.Resource
+			if tc.observed {
+				observed = objects(t, readFile(t, observedExample)...)
+			}
+			req := newRequest(t, tc.input, tc.xr, observed, earlier)
 			rsp, err := newFunction().RunFunction(context.Background(), req)
 			if err != nil {
 				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
@@ -385,6 +437,7 @@ func TestSecrets(t *testing.T) {
 		reason   string
 		spec     string
 		observed map[string]*fnv1.Resource
+		cluster  []*fnv1.Resource
 		check    func(t *testing.T, rsp *fnv1.RunFunctionResponse)
 	}{
 		"KeptFromObserved": {
@@ -452,6 +505,27 @@ spec: {replicas: 1, template: {spec: {containers: [{name: mongod, image: "docker
 				}
 			},
 		},
+		"RecreatedOverVolumes": {
+			reason:  "An XR re-created over the volumes of an earlier instance of its name gets no new password its data does not know.",
+			spec:    spec,
+			cluster: []*fnv1.Resource{{Resource: object(t, `{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: data-mongodb-3a4f75ae-0, namespace: team-a}}`)}},
+			check: fatal(`cannot compose MongoDB: cannot compose mongodb-credentials: the volume data-mongodb-3a4f75ae-0 of an earlier instance with this name exists, and its data knows a password this function never saw; refusing to generate a new one: ` +
+				`restore that instance's Secret (its "password" with the old value) from a backup under the same name in this namespace, and it is adopted; or delete the volumes if their data should go`),
+		},
+		"RestoredSecretAdopted": {
+			reason: "A Secret restored under the instance's name is adopted with its password, volumes or not.",
+			spec:   spec,
+			cluster: []*fnv1.Resource{
+				{Resource: object(t, `{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: data-mongodb-3a4f75ae-0, namespace: team-a}}`)},
+				{Resource: object(t, `{apiVersion: v1, kind: Secret, metadata: {name: mongodb-3a4f75ae-credentials, namespace: team-a}, data: {password: `+base64.StdEncoding.EncodeToString([]byte(observedPassword))+`}}`)},
+			},
+			check: func(t *testing.T, rsp *fnv1.RunFunctionResponse) {
+				t.Helper()
+				if pw := secretData(t, rsp, "mongodb-credentials")["password"]; pw != observedPassword {
+					t.Errorf("password: want the restored one, got %q", pw)
+				}
+			},
+		},
 		"ObservedWithoutPassword": {
 			reason: "An existing Secret without a password is an error, never a new password the database does not know.",
 			spec:   spec,
@@ -461,15 +535,12 @@ kind: Secret
 metadata: {name: mongodb-3a4f75ae-credentials, annotations: {crossplane.io/composition-resource-name: mongodb-credentials}}
 data: {username: cm9vdA==}
 `),
-			check: fatal(`cannot compose MongoDB: cannot compose mongodb-credentials: observed Secret "mongodb-3a4f75ae-credentials" has no "password"; refusing to generate a new one for an existing instance: restore the key (e.g. from a backup)`),
+			check: fatal(`cannot compose MongoDB: cannot compose mongodb-credentials: Secret "mongodb-3a4f75ae-credentials" has no "password"; refusing to generate a new one for an existing instance: restore the key (e.g. from a backup)`),
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, input, xr("mongodb-3a4f75ae", tc.spec), tc.observed, nil))
-			if err != nil {
-				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
-			}
+			rsp := run(t, newRequest(t, input, xr("mongodb-3a4f75ae", tc.spec), tc.observed, nil), tc.cluster...)
 			tc.check(t, rsp)
 		})
 	}
@@ -492,15 +563,26 @@ func TestNamesAreStable(t *testing.T) {
 		"SettingChangedLater":    {reason: "A naming setting changed later does not rename a recorded instance.", input: noReuse, xr: with(t, xr("mongodb-3a4f75ae", "{}"), "status: {instanceName: mongodb-3a4f75ae}"), want: "mongodb-3a4f75ae"},
 		"SettingOffForNewOnes":   {reason: "With reuse off, a new instance gets a UID suffix.", input: noReuse, xr: xr("mongodb-3a4f75ae", "{}"), want: "mongodb-3a4f75ae-89a01892"},
 		"StatusLostLabelsRemain": {reason: "An XR restored without status keeps the name its resources carry.", input: noReuse, xr: xr("mongodb-3a4f75ae", "{}"), observed: labelled, want: "mongodb-3a4f75ae"},
+		"LongName": {
+			reason: "A name too long for the pods' labels is cut at a '-' and gets its suffix: a name, not an error.",
+			input:  input, xr: xr("customer-analytics-event-store-for-the-recommendation-engine", "{}"),
+			want: "customer-analytics-event-store-for-the-89a01892",
+		},
+		"LongNameWithSuffix": {
+			reason: "A scaffolder name too long to keep whole gets a suffix derived from the whole name, stable across re-creation.",
+			input:  input, xr: xr("customer-analytics-event-store-for-the-recommendation-3a4f75ae", "{}"),
+			want: "customer-analytics-event-store-for-the-af70e448",
+		},
+		"DottedName": {
+			reason: "An object name with dots names its Services with dashes.",
+			input:  input, xr: xr("orders.db", "{}"), want: "orders-db-89a01892",
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			names := make([]string, 0, 2)
 			for range 2 {
-				rsp, err := newFunction().RunFunction(context.Background(), newRequest(t, tc.input, tc.xr, tc.observed, nil))
-				if err != nil {
-					t.Fatal(err)
-				}
+				rsp := run(t, newRequest(t, tc.input, tc.xr, tc.observed, nil))
 				names = append(names, rsp.GetDesired().GetResources()["mongodb-statefulset"].GetResource().GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue())
 			}
 			if diff := cmp.Diff([]string{tc.want, tc.want}, names); diff != "" {
@@ -583,7 +665,10 @@ func pod(t *testing.T, name, ready, reason string) *fnv1.Resource {
 	return &fnv1.Resource{Resource: object(t, fmt.Sprintf(`
 apiVersion: v1
 kind: Pod
-metadata: {name: %s, namespace: team-a}
+metadata:
+  name: %s
+  namespace: team-a
+  labels: {app.kubernetes.io/name: mongodb, app.kubernetes.io/instance: mongodb-3a4f75ae, app.kubernetes.io/component: database}
 status: {phase: Running, conditions: [{type: Ready, status: "%s", reason: "%s"}]}
 `, name, ready, reason))}
 }
@@ -616,6 +701,13 @@ func outcomeOf(t *testing.T, rsp *fnv1.RunFunctionResponse, want outcome) outcom
 			got.Resources[name] = fmt.Sprintf("%s %s %s", f["kind"].GetStringValue(),
 				f["metadata"].GetStructValue().GetFields()["name"].GetStringValue(), r.GetReady())
 		}
+	}
+	seen := map[string]bool{}
+	for _, c := range rsp.GetConditions() {
+		if seen[c.GetType()] {
+			t.Errorf("condition %s appears more than once: Crossplane would flip it on every call", c.GetType())
+		}
+		seen[c.GetType()] = true
 	}
 	if want.Conditions != nil {
 		got.Conditions = map[string]string{}
@@ -660,4 +752,138 @@ func secretData(t *testing.T, rsp *fnv1.RunFunctionResponse, name string) map[st
 		out[k] = string(b)
 	}
 	return out
+}
+
+// run calls the function as Crossplane does: while it asks for resources it was not given, it
+// is called again with those of cluster that match (by kind, namespace, and name or labels).
+func run(t *testing.T, req *fnv1.RunFunctionRequest, cluster ...*fnv1.Resource) *fnv1.RunFunctionResponse {
+	t.Helper()
+	var asked *fnv1.Requirements
+	for range 6 {
+		rsp, err := newFunction().RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatalf("RunFunction(...): unexpected error: %v", err)
+		}
+		if slices.ContainsFunc(rsp.GetResults(), func(r *fnv1.Result) bool { return r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL }) ||
+			proto.Equal(rsp.GetRequirements(), asked) {
+			return rsp
+		}
+		asked = rsp.GetRequirements()
+		req = proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // A clone has its original's type.
+		req.RequiredResources = map[string]*fnv1.Resources{}
+		for key, sel := range asked.GetResources() {
+			req.RequiredResources[key] = &fnv1.Resources{Items: matching(sel, cluster)}
+		}
+	}
+	t.Fatal("requirements did not stabilize")
+	return nil
+}
+
+func matching(sel *fnv1.ResourceSelector, cluster []*fnv1.Resource) []*fnv1.Resource {
+	var out []*fnv1.Resource
+	for _, r := range cluster {
+		f := r.GetResource().GetFields()
+		meta := f["metadata"].GetStructValue().GetFields()
+		if f["kind"].GetStringValue() != sel.GetKind() || f["apiVersion"].GetStringValue() != sel.GetApiVersion() {
+			continue
+		}
+		if ns := meta["namespace"].GetStringValue(); ns != "" && ns != sel.GetNamespace() {
+			continue
+		}
+		if name := sel.GetMatchName(); name != "" && meta["name"].GetStringValue() != name {
+			continue
+		}
+		labels := meta["labels"].GetStructValue().GetFields()
+		match := true
+		for k, v := range sel.GetMatchLabels().GetLabels() {
+			match = match && labels[k].GetStringValue() == v
+		}
+		if match {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestObservedStateIsUntrusted checks what is composed when people or other controllers
+// changed the running StatefulSet: nothing they wrote widens what the function does, and
+// what cannot change (volume sizes) is kept as it is.
+func TestObservedStateIsUntrusted(t *testing.T) {
+	observed := objects(t, readFile(t, observedExample)...)
+	sts := func(replicas, image, storage string) string {
+		return fmt.Sprintf(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongodb-3a4f75ae, generation: 1, labels: {app.kubernetes.io/managed-by: function-golden-path, app.kubernetes.io/instance: mongodb-3a4f75ae}, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
+spec:
+  %s
+  template: {spec: {containers: [{name: mongod, image: %q, args: [--replSet, rs0]}]}}
+  volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: %s}}}}]
+status: {observedGeneration: 1, replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: r1, updateRevision: r1}
+`, replicas, image, storage)
+	}
+	const pinned = "docker.io/library/mongo:7.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	type want struct {
+		Replicas     float64
+		MinAvailable float64
+		Image        string
+		Storage      string
+		Refused      string
+	}
+	cases := map[string]struct {
+		reason string
+		spec   string
+		sts    string
+		want   want
+	}{
+		"ScaledByHandToMillions": {
+			reason: "kubectl scale --replicas=2147483647 neither takes the process down nor composes more members: the spec's 3 roll out again.",
+			spec:   `{replicas: 3}`, sts: sts("replicas: 2147483647", "docker.io/library/mongo:7.0", "10Gi"),
+			want: want{Replicas: 3, MinAvailable: 2, Image: "docker.io/library/mongo:7.0", Storage: "10Gi", Refused: "Accepted"},
+		},
+		"ScaledByHandToZero": {
+			reason: "A replica set scaled to 0 by hand still runs --replSet: asking for standalone is refused, its 3 members are kept.",
+			spec:   `{replicas: 1}`, sts: sts("replicas: 0", "docker.io/library/mongo:7.0", "10Gi"),
+			want: want{Replicas: 3, MinAvailable: 2, Image: "docker.io/library/mongo:7.0", Storage: "10Gi", Refused: "TopologyChangeRefused"},
+		},
+		"PinnedByDigest": {
+			reason: "An image pinned by digest is kept as it runs; a downgrade from its release is refused.",
+			spec:   `{replicas: 3, version: "6.0"}`, sts: sts("replicas: 3", pinned, "10Gi"),
+			want: want{Replicas: 3, MinAvailable: 2, Image: pinned, Storage: "10Gi", Refused: "DowngradeRefused"},
+		},
+		"PatchTag": {
+			reason: "mongo:8.0.4 runs 8.0: going to 7.0 is a downgrade, refused.",
+			spec:   `{replicas: 3, version: "7.0"}`, sts: sts("replicas: 3", "docker.io/library/mongo:8.0.4", "10Gi"),
+			want: want{Replicas: 3, MinAvailable: 2, Image: "docker.io/library/mongo:8.0", Storage: "10Gi", Refused: "DowngradeRefused"},
+		},
+		"DecimalStorage": {
+			reason: "A volume template of 10G is kept as 10G (immutable), not rewritten as 9Gi.",
+			spec:   `{replicas: 3, storageGB: 10}`, sts: sts("replicas: 3", "docker.io/library/mongo:7.0", "10G"),
+			want: want{Replicas: 3, MinAvailable: 2, Image: "docker.io/library/mongo:7.0", Storage: "10G", Refused: "StorageResizeUnsupported"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp := run(t, newRequest(t, input, xr("mongodb-3a4f75ae", tc.spec), replaced(t, observed, tc.sts), nil))
+			d := rsp.GetDesired().GetResources()
+			s := d["mongodb-statefulset"].GetResource().AsMap()
+			spec, _ := s["spec"].(map[string]any)
+			tmpl := spec["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)                                          //nolint:forcetypeassert // Composed by the function.
+			claim := spec["volumeClaimTemplates"].([]any)[0].(map[string]any)["spec"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any) //nolint:forcetypeassert // Composed by the function.
+			got := want{
+				Replicas:     spec["replicas"].(float64),                                                                //nolint:forcetypeassert // Composed by the function.
+				MinAvailable: d["mongodb-pdb"].GetResource().AsMap()["spec"].(map[string]any)["minAvailable"].(float64), //nolint:forcetypeassert // Composed by the function.
+				Image:        tmpl["image"].(string),                                                                    //nolint:forcetypeassert // Composed by the function.
+				Storage:      claim["storage"].(string),                                                                 //nolint:forcetypeassert // Composed by the function.
+			}
+			for _, c := range rsp.GetConditions() {
+				if c.GetType() == "SpecAccepted" {
+					got.Refused = c.GetReason()
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nRunFunction(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
 }

@@ -66,11 +66,12 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		}
 	}
 
-	cond := response.ConditionFalse(rsp, s.Condition, s.Reason)
+	// Each condition type once: response.Condition* appends a condition.
 	if s.Ready {
-		cond = response.ConditionTrue(rsp, s.Condition, s.Reason)
+		response.ConditionTrue(rsp, s.Condition, s.Reason).WithMessage(s.Message).TargetComposite()
+	} else {
+		response.ConditionFalse(rsp, s.Condition, s.Reason).WithMessage(s.Message).TargetComposite()
 	}
-	cond.WithMessage(s.Message).TargetComposite()
 
 	switch phase {
 	case PhaseDegraded, PhaseFailed:

@@ -56,7 +56,11 @@ func (in *Input) Validate() field.ErrorList {
 		errs = append(errs, field.Invalid(field.NewPath("images", "repository"), in.Images.Repository, "must be a lowercase image repository such as library/mongo"))
 	}
 	for name, p := range in.Presets {
-		errs = append(errs, p.validate(field.NewPath("presets").Key(name))...)
+		path := field.NewPath("presets").Key(name)
+		for _, msg := range validation.IsDNS1123Label(name) {
+			errs = append(errs, field.Invalid(path, name, "a preset's name must be what an XR's spec.size can hold: "+msg))
+		}
+		errs = append(errs, p.validate(path)...)
 	}
 	b := field.NewPath("backstage")
 	if in.Backstage.AnnotationPrefix != "" {

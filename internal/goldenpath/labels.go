@@ -27,3 +27,7 @@ const ManagedBy = "function-golden-path"
 func SelectorLabels(app string, inst Instance) map[string]string {
 	return map[string]string{LabelName: app, LabelInstance: inst.Name}
 }
+
+// MaxInstanceNameLength is the longest instance name: a StatefulSet's pods carry a
+// controller-revision-hash label "<name>-<10 chars>" that must fit in 63 characters.
+const MaxInstanceNameLength = 52

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 
-	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -45,12 +44,10 @@ const (
 // set of n members. A Job's pod template cannot change, so a new member count is a new Job;
 // the old one, done, is deleted.
 func ReplicaSetJobName(n int32) resource.Name {
-	return resource.Name("mongodb-replicaset-" + strconv.Itoa(int(n)))
+	return resource.Name(replicaSetJobPrefix + strconv.Itoa(int(n)))
 }
 
-// MaxInstanceNameLength is the longest instance name that fits: the StatefulSet's pods carry a
-// controller-revision-hash label "<name>-<10 chars>" that must fit in 63 characters.
-const MaxInstanceNameLength = 52
+const replicaSetJobPrefix = "mongodb-replicaset-"
 
 // names of the composed resources, all derived from the instance name.
 type names struct {
@@ -116,32 +113,30 @@ type build struct {
 	params
 
 	names names
-	// running is the observed StatefulSet, nil while the instance does not run yet.
-	running *appsv1.StatefulSet
+	// running is what the instance runs, nil while it does not run yet.
+	running *running
 }
 
 // Compose validates the XR spec and composes MongoDB.
 func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) {
-	if len(r.Instance.Name) > MaxInstanceNameLength {
-		return nil, errors.Errorf("metadata.name: instance name %q is %d characters; a MongoDB's must be at most %d (%d for an XR name without an 8-hex suffix) so that its pods' labels fit",
-			r.Instance.Name, len(r.Instance.Name), MaxInstanceNameLength, MaxInstanceNameLength-9)
-	}
-
 	var s Spec
-	if err := r.XR.Resource.GetValueInto("spec", &s); err != nil {
+	if err := decode(r.XR.Resource.Object["spec"], &s, "spec"); err != nil {
 		return nil, errors.Wrap(err, "cannot read the MongoDB spec")
 	}
 	requested, errs := resolve(s, r.Input)
 	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
 	}
-	sts, err := observedStatefulSet(r.Observed)
+	rn, err := observedRunning(r)
 	if err != nil {
 		return nil, err
 	}
-	p, refused := settle(requested, sts)
+	p, refused, err := settle(requested, rn)
+	if err != nil {
+		return nil, err
+	}
 
-	b := build{Request: r, params: p, names: namesFor(r.Instance), running: sts}
+	b := build{Request: r, params: p, names: namesFor(r.Instance), running: rn}
 	c := &goldenpath.Composition{
 		Version:     p.Version,
 		Description: p.describe(),

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 )
 
 // labelNamespaceName is set by Kubernetes on every namespace to its name.
@@ -21,7 +22,7 @@ func podDisruptionBudget(b build) (runtime.Object, error) {
 		Spec: policyv1.PodDisruptionBudgetSpec{
 			MinAvailable:               &majority,
 			Selector:                   &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
-			UnhealthyPodEvictionPolicy: ptr(policyv1.AlwaysAllow),
+			UnhealthyPodEvictionPolicy: ptr.To(policyv1.AlwaysAllow),
 		},
 	}, nil
 }
@@ -44,7 +45,7 @@ func networkPolicy(b build) (runtime.Object, error) {
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress: []networkingv1.NetworkPolicyIngressRule{{
 				From:  from,
-				Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr(corev1.ProtocolTCP), Port: ptr(intstr.FromInt32(port))}},
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr.To(corev1.ProtocolTCP), Port: ptr.To(intstr.FromInt32(port))}},
 			}},
 		},
 	}, nil

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 )
 
 // replicaSetScript forms the replica set, or brings its membership to the wanted members.
@@ -96,14 +97,14 @@ func replicaSetJob(b build) (runtime.Object, error) {
 	return &batchv1.Job{
 		ObjectMeta: b.meta(b.names.Job(b.Replicas), componentReplicaSet),
 		Spec: batchv1.JobSpec{
-			BackoffLimit:          ptr(int32(6)),
-			ActiveDeadlineSeconds: ptr(int64(3600)),
+			BackoffLimit:          ptr.To(int32(6)),
+			ActiveDeadlineSeconds: ptr.To(int64(3600)),
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
 					RestartPolicy:                corev1.RestartPolicyOnFailure,
-					AutomountServiceAccountToken: ptr(false),
-					EnableServiceLinks:           ptr(false),
+					AutomountServiceAccountToken: ptr.To(false),
+					EnableServiceLinks:           ptr.To(false),
 					SecurityContext:              restrictedPod(),
 					Containers: []corev1.Container{{
 						Name:    "replicaset",

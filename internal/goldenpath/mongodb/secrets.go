@@ -33,7 +33,11 @@ const (
 )
 
 func credentialsSecret(b build) (runtime.Object, error) {
-	password, err := goldenpath.KeptSecret(b.Observed, CredentialsName, KeyPassword, b.user(false), func() (string, error) {
+	kept := goldenpath.Kept{
+		Observed: b.Observed, Required: b.Required, Name: CredentialsName,
+		Existing: requiredCredentials, Volumes: requiredVolumes, InUse: b.user(false),
+	}
+	password, err := kept.Value(KeyPassword, func() (string, error) {
 		return goldenpath.RandomAlphanumeric(passwordLength)
 	})
 	if err != nil {
@@ -55,7 +59,10 @@ func credentialsSecret(b build) (runtime.Object, error) {
 }
 
 func keyfileSecret(b build) (runtime.Object, error) {
-	keyfile, err := goldenpath.KeptSecret(b.Observed, KeyfileName, keyfileKey, b.user(true), func() (string, error) {
+	// Only the members know the keyfile, not their data: a replica set that runs no member
+	// may get a new one.
+	kept := goldenpath.Kept{Observed: b.Observed, Required: b.Required, Name: KeyfileName, Existing: requiredKeyfile, InUse: b.user(true)}
+	keyfile, err := kept.Value(keyfileKey, func() (string, error) {
 		return goldenpath.RandomBase64(keyfileBytes)
 	})
 	if err != nil {
@@ -74,12 +81,12 @@ func (b build) user(keyfile bool) string {
 	if b.running == nil {
 		return ""
 	}
-	if keyfile && !slices.ContainsFunc(b.running.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
+	if keyfile && !slices.ContainsFunc(b.running.sts.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
 		return v.Secret != nil && v.Secret.SecretName == b.names.Keyfile
 	}) {
 		return "" // A standalone server becoming a replica set: its first keyfile.
 	}
-	return "StatefulSet " + b.running.GetName()
+	return "StatefulSet " + b.running.sts.GetName()
 }
 
 // host is the client Service's DNS name, stable across clusters' domains.

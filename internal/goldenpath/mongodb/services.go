@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 )
 
 // headlessService gives each member a stable DNS name (<pod>.<headless>.<ns>.svc) for the
@@ -39,8 +40,6 @@ func servicePorts() []corev1.ServicePort {
 		Port:        port,
 		TargetPort:  intstr.FromString(portName),
 		Protocol:    corev1.ProtocolTCP,
-		AppProtocol: ptr(App),
+		AppProtocol: ptr.To(App),
 	}}
 }
-
-func ptr[T any](v T) *T { return &v }

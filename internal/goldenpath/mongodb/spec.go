@@ -1,6 +1,7 @@
 package mongodb
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/ptr"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 )
@@ -47,7 +49,13 @@ const (
 	MaxReplicas = 7
 	// MaxStorageGB keeps a typo (10000 instead of 100) from ordering a huge volume.
 	MaxStorageGB = 16384
+	// MaxAccessNamespaces bounds spec.access.namespaces: each is a rule of the NetworkPolicy.
+	MaxAccessNamespaces = 64
 )
+
+// minMemory is the least memory mongod runs in: its smallest WiredTiger cache (0.25 GB) and
+// its own overhead.
+var minMemory = resource.MustParse("512Mi") //nolint:gochecknoglobals // A constant quantity.
 
 // release is a supported MongoDB release.
 type release struct {
@@ -93,8 +101,12 @@ var presets = map[string]v1beta1.Preset{ //nolint:gochecknoglobals // A table of
 
 // params are a validated, defaulted spec: what the blueprint composes from.
 type params struct {
-	Version          string
+	Version string
+	// Image is the image that runs, kept as it is (e.g. pinned by digest) when the release
+	// does not change; empty composes the release's image from the Input.
+	Image            string
 	StorageGB        int64
+	Storage          resource.Quantity
 	Replicas         int32
 	Size             string
 	Preset           v1beta1.Preset
@@ -107,13 +119,12 @@ func (p params) ReplicaSet() bool { return p.Replicas > 1 }
 
 // resolve defaults and validates a spec, returning every problem with its field.
 func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
-	spec := field.NewPath("spec")
 	p := params{
-		Version:          deref(s.Version, DefaultVersion),
-		StorageGB:        deref(s.StorageGB, DefaultStorageGB),
-		Replicas:         deref(s.Replicas, DefaultReplicas),
-		Size:             deref(s.Size, DefaultSize),
-		StorageClassName: deref(s.StorageClassName, in.StorageClassName),
+		Version:          ptr.Deref(s.Version, DefaultVersion),
+		StorageGB:        ptr.Deref(s.StorageGB, DefaultStorageGB),
+		Replicas:         ptr.Deref(s.Replicas, DefaultReplicas),
+		Size:             ptr.Deref(s.Size, DefaultSize),
+		StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
 		Namespaces:       s.Access.Namespaces,
 	}
 
@@ -123,6 +134,8 @@ func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
 	}
 	if p.StorageGB <= 0 || p.StorageGB > MaxStorageGB {
 		errs = append(errs, field.Invalid(spec.Child("storageGB"), p.StorageGB, fmt.Sprintf("must be from 1 to %d", MaxStorageGB)))
+	} else {
+		p.Storage = *resource.NewQuantity(p.StorageGB<<30, resource.BinarySI)
 	}
 	if p.Replicas < 1 || p.Replicas > MaxReplicas || p.Replicas%2 == 0 {
 		errs = append(errs, field.Invalid(spec.Child("replicas"), p.Replicas,
@@ -132,8 +145,12 @@ func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
 	if !ok {
 		preset, ok = presets[p.Size]
 	}
-	if !ok {
+	switch mem, hasMemory := preset.Memory(); {
+	case !ok:
 		errs = append(errs, field.NotSupported(spec.Child("size"), p.Size, presetNames(in)))
+	case !hasMemory || mem.Cmp(minMemory) < 0:
+		errs = append(errs, field.Invalid(spec.Child("size"), p.Size,
+			fmt.Sprintf("the preset's memory (%s) is less than the %s mongod needs; give presets.%s a memory request and limit of at least %s", mem.String(), minMemory.String(), p.Size, minMemory.String())))
 	}
 	p.Preset = preset
 	if p.StorageClassName != "" {
@@ -141,7 +158,16 @@ func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
 			errs = append(errs, field.Invalid(spec.Child("storageClassName"), p.StorageClassName, msg))
 		}
 	}
+	if len(p.Namespaces) > MaxAccessNamespaces {
+		errs = append(errs, field.TooMany(spec.Child("access", "namespaces"), len(p.Namespaces), MaxAccessNamespaces))
+		p.Namespaces = nil
+	}
+	seen := make(map[string]bool, len(p.Namespaces))
 	for i, ns := range p.Namespaces {
+		if seen[ns] {
+			errs = append(errs, field.Duplicate(spec.Child("access", "namespaces").Index(i), ns))
+		}
+		seen[ns] = true
 		for _, msg := range validation.IsDNS1123Label(ns) {
 			errs = append(errs, field.Invalid(spec.Child("access", "namespaces").Index(i), ns, msg))
 		}
@@ -163,22 +189,24 @@ func presetNames(in *v1beta1.Input) []string {
 	return names
 }
 
-func deref[T any](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
 // describe is the instance for humans, e.g. "MongoDB 7.0 replica set of 3 members, 10 GiB each".
 func (p params) describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "MongoDB %s ", p.Version)
+	fmt.Fprintf(&b, "MongoDB %s ", cmp.Or(p.Version, "(unknown release)"))
 	if p.ReplicaSet() {
-		fmt.Fprintf(&b, "replica set of %d members, %d GiB each", p.Replicas, p.StorageGB)
+		fmt.Fprintf(&b, "replica set of %d members, %s each", p.Replicas, sizeOf(p.Storage))
 	} else {
-		fmt.Fprintf(&b, "standalone server, %d GiB", p.StorageGB)
+		fmt.Fprintf(&b, "standalone server, %s", sizeOf(p.Storage))
 	}
 	fmt.Fprintf(&b, " (%s)", p.Size)
 	return b.String()
+}
+
+// sizeOf is a volume size for humans: "10 GiB" when it is whole GiB, else as written ("10G").
+func sizeOf(q resource.Quantity) string {
+	const gib = 1 << 30
+	if v := q.Value(); v%gib == 0 {
+		return fmt.Sprintf("%d GiB", v/gib)
+	}
+	return q.String()
 }

@@ -1,8 +1,10 @@
 package mongodb
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -10,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 )
 
 // Components, for the app.kubernetes.io/component label.
@@ -31,41 +34,39 @@ const (
 	keyfileSecretVolume = "keyfile-secret"
 )
 
+// image is the release's image from the Input's registry and repository. The image that
+// runs is kept when it is that image pinned by digest (as admission policies rewrite them),
+// or when its release cannot be told; any other image is replaced.
 func (b build) image() string {
-	registry, repository := b.Input.Images.Registry, b.Input.Images.Repository
-	if registry == "" {
-		registry = defaultRegistry
+	registry := cmp.Or(b.Input.Images.Registry, defaultRegistry)
+	repository := cmp.Or(b.Input.Images.Repository, defaultRepository)
+	ours := fmt.Sprintf("%s/%s:%s", registry, repository, b.Version)
+	if b.Image != "" && (b.Version == "" || strings.HasPrefix(b.Image, ours+"@")) {
+		return b.Image
 	}
-	if repository == "" {
-		repository = defaultRepository
-	}
-	return fmt.Sprintf("%s/%s:%s", registry, repository, b.Version)
+	return ours
 }
 
 // statefulSet runs the members. Its selector, serviceName, podManagementPolicy and volume
 // claim templates cannot change after creation: they depend only on the instance name, or
 // are kept from the observed StatefulSet by settle.
 func statefulSet(b build) (runtime.Object, error) {
-	storage, err := resource.ParseQuantity(strconv.FormatInt(b.StorageGB, 10) + "Gi")
-	if err != nil {
-		return nil, err
-	}
 	claim := corev1.PersistentVolumeClaim{
 		ObjectMeta: b.meta(dataVolume, componentDatabase),
 		Spec: corev1.PersistentVolumeClaimSpec{
 			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: storage}},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: b.Storage}},
 		},
 	}
 	if b.StorageClassName != "" {
-		claim.Spec.StorageClassName = ptr(b.StorageClassName)
+		claim.Spec.StorageClassName = ptr.To(b.StorageClassName)
 	}
 
 	return &appsv1.StatefulSet{
 		ObjectMeta: b.meta(b.names.Instance, componentDatabase),
 		Spec: appsv1.StatefulSetSpec{
 			ServiceName: b.names.Headless,
-			Replicas:    ptr(b.Replicas),
+			Replicas:    ptr.To(b.Replicas),
 			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
 			// Members start together; the replica set Job waits for them and forms the set.
 			PodManagementPolicy: appsv1.ParallelPodManagement,
@@ -86,9 +87,9 @@ func statefulSet(b build) (runtime.Object, error) {
 
 func (b build) podSpec() corev1.PodSpec {
 	spec := corev1.PodSpec{
-		AutomountServiceAccountToken:  ptr(false),
-		EnableServiceLinks:            ptr(false),
-		TerminationGracePeriodSeconds: ptr(int64(60)),
+		AutomountServiceAccountToken:  ptr.To(false),
+		EnableServiceLinks:            ptr.To(false),
+		TerminationGracePeriodSeconds: ptr.To(int64(60)),
 		SecurityContext:               restrictedPod(),
 		Containers:                    []corev1.Container{b.mongod()},
 	}
@@ -117,8 +118,8 @@ func (b build) podSpec() corev1.PodSpec {
 			},
 		}}
 		spec.Volumes = []corev1.Volume{
-			{Name: keyfileSecretVolume, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: b.names.Keyfile, DefaultMode: ptr(int32(0o440))}}},
-			{Name: keyfileVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr(resource.MustParse("1Mi"))}}},
+			{Name: keyfileSecretVolume, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: b.names.Keyfile, DefaultMode: ptr.To(int32(0o440))}}},
+			{Name: keyfileVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr.To(resource.MustParse("1Mi"))}}},
 		}
 	}
 	return spec
@@ -189,11 +190,11 @@ func secretEnv(name, secret, key string) corev1.EnvVar {
 // restrictedPod passes the Pod Security "restricted" profile at the pod level.
 func restrictedPod() *corev1.PodSecurityContext {
 	return &corev1.PodSecurityContext{
-		RunAsNonRoot:        ptr(true),
-		RunAsUser:           ptr(int64(mongodbUID)),
-		RunAsGroup:          ptr(int64(mongodbUID)),
-		FSGroup:             ptr(int64(mongodbUID)),
-		FSGroupChangePolicy: ptr(corev1.FSGroupChangeOnRootMismatch),
+		RunAsNonRoot:        ptr.To(true),
+		RunAsUser:           ptr.To(int64(mongodbUID)),
+		RunAsGroup:          ptr.To(int64(mongodbUID)),
+		FSGroup:             ptr.To(int64(mongodbUID)),
+		FSGroupChangePolicy: ptr.To(corev1.FSGroupChangeOnRootMismatch),
 		SeccompProfile:      &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 	}
 }
@@ -201,8 +202,8 @@ func restrictedPod() *corev1.PodSecurityContext {
 // restrictedContainer passes the Pod Security "restricted" profile at the container level.
 func restrictedContainer() *corev1.SecurityContext {
 	return &corev1.SecurityContext{
-		AllowPrivilegeEscalation: ptr(false),
+		AllowPrivilegeEscalation: ptr.To(false),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		RunAsNonRoot:             ptr(true),
+		RunAsNonRoot:             ptr.To(true),
 	}
 }

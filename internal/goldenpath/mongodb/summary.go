@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
@@ -28,22 +28,59 @@ const (
 	ReasonFailed            = "Failed"
 )
 
-// requiredPods is the key under which the function asks Crossplane for the instance's pods,
-// to name the members that are not ready.
-const requiredPods = "mongodb-pods"
+// Keys under which the function asks Crossplane for resources it does not compose.
+const (
+	// requiredPods are the members' pods, to name the members that are not ready and the
+	// releases they run during a rollout.
+	requiredPods = "mongodb-pods"
+	// requiredCredentials and requiredKeyfile are Secrets of the instance's names that exist
+	// without being composed (restored from a backup, or left by an earlier XR).
+	requiredCredentials = "mongodb-credentials-existing" //nolint:gosec // A requirement key, not a credential.
+	requiredKeyfile     = "mongodb-keyfile-existing"
+	// requiredVolumes is the first member's volume, which outlives its XR.
+	requiredVolumes = "mongodb-volumes"
+)
 
-// Requirements asks for the members' pods.
+// Requirements asks for what the function cannot tell from the composed resources: while the
+// credentials are not composed, whether Secrets or volumes of the instance exist already; while
+// the members are not all ready and up to date, their pods. A settled instance asks for nothing,
+// so Crossplane calls the function once per reconcile.
 func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSelector {
-	b := build{Request: r, names: namesFor(r.Instance)}
+	n := namesFor(r.Instance)
 	ns := r.XR.Resource.GetNamespace()
-	return map[string]*fnv1.ResourceSelector{
-		requiredPods: {
+	byName := func(apiVersion, kind, name string) *fnv1.ResourceSelector {
+		return &fnv1.ResourceSelector{ApiVersion: apiVersion, Kind: kind, Namespace: &ns, Match: &fnv1.ResourceSelector_MatchName{MatchName: name}}
+	}
+	reqs := map[string]*fnv1.ResourceSelector{}
+	if _, ok := r.Observed[CredentialsName]; !ok {
+		reqs[requiredCredentials] = byName("v1", "Secret", n.Credentials)
+		reqs[requiredVolumes] = byName("v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
+	}
+	if _, ok := r.Observed[KeyfileName]; !ok {
+		if replicas, err := r.XR.Resource.GetInteger("spec.replicas"); err == nil && replicas > 1 {
+			reqs[requiredKeyfile] = byName("v1", "Secret", n.Keyfile)
+		}
+	}
+	if sts, ok := r.Observed[StatefulSetName]; ok && !settled(sts.Resource) {
+		b := build{Request: r, names: n}
+		reqs[requiredPods] = &fnv1.ResourceSelector{
 			ApiVersion: "v1",
 			Kind:       "Pod",
 			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels(componentDatabase)}},
 			Namespace:  &ns,
-		},
+		}
 	}
+	return reqs
+}
+
+// settled tells whether every member of a StatefulSet is ready and runs its current template.
+func settled(sts *composed.Unstructured) bool {
+	integer := func(path string) int64 { v, _ := sts.GetInteger(path); return v } //nolint:nlreturn // A one-line accessor.
+	current, _ := sts.GetString("status.currentRevision")
+	update, _ := sts.GetString("status.updateRevision")
+	replicas := integer("spec.replicas")
+	return integer("status.observedGeneration") >= integer("metadata.generation") && current == update &&
+		integer("status.readyReplicas") == replicas && integer("status.updatedReplicas") == replicas
 }
 
 // Summarize says how the database is doing, naming what it waits for.
@@ -91,8 +128,11 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 
 // membersMessage is e.g. "2/3 replicas ready; waiting for mongodb-3a4f75ae-2 (ContainersNotReady)".
 func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
-	want, _ := sts.Observed.GetInteger("spec.replicas")
+	// What is composed, not what is observed: a StatefulSet scaled by hand to millions of
+	// replicas must not make a list of millions of names.
+	want, _ := sts.Resource.Object.GetInteger("spec.replicas")
 	ready, _ := sts.Observed.GetInteger("status.readyReplicas") // Absent while none is ready.
+	ready = min(max(ready, 0), want)
 	msg := fmt.Sprintf("%d/%d replicas ready", ready, want)
 
 	pods, ok := r.Required[requiredPods]
@@ -108,13 +148,13 @@ func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
 	status := make(map[string]string, len(pods))
 	for _, p := range pods {
 		var pod corev1.Pod
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(p.Resource.Object, &pod); err != nil {
+		if err := decode(p.Resource.Object, &pod); err != nil {
 			continue
 		}
 		status[pod.GetName()] = podProblem(&pod)
 	}
 	var waiting []string
-	for i := range int32(want) { //nolint:gosec // replicas are validated to be at most 7.
+	for i := range int32(min(want, MaxReplicas)) {
 		name := n.Pod(i)
 		problem, exists := status[name]
 		switch {
@@ -179,7 +219,9 @@ func statusOf(b build) map[string]any {
 	st := map[string]any{
 		"endpoint":         fmt.Sprintf("%s:%d", b.host(), port),
 		"connectionSecret": b.names.Credentials,
-		"version":          b.Version,
+	}
+	if b.Version != "" {
+		st["version"] = b.Version
 	}
 	if b.ReplicaSet() {
 		st["replicaSet"] = replicaSetName
@@ -189,6 +231,9 @@ func statusOf(b build) map[string]any {
 
 // links of the Backstage entity: the manual of the running release.
 func links(p params) []v1beta1.Link {
+	if p.Version == "" {
+		return nil
+	}
 	return []v1beta1.Link{{
 		URL:   fmt.Sprintf("https://www.mongodb.com/docs/v%s/", p.Version),
 		Title: "MongoDB " + p.Version + " manual",
