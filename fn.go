@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -110,10 +111,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rs := assess(c, observed)
 	summary := bp.Summarize(r, c, rs)
 
-	if err := writeStatus(rsp, oxr, dxr, inst, c, rs, summary); err != nil {
+	phase, err := writeStatus(rsp, oxr, dxr, inst, c, rs, summary)
+	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot write the composite resource's status"))
 		return rsp, nil
 	}
+	rsp.Meta.Ttl = durationpb.New(ttlFor(phase))
 
 	// Desired resources of earlier pipeline steps pass through; this step's own replace
 	// whatever an earlier step put under the same pipeline names.

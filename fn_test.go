@@ -74,6 +74,8 @@ type outcome struct {
 	Results []string
 	// Status fields of the desired XR that are not lists.
 	Status map[string]any
+	// TTL of the response, e.g. "30m0s"; empty is not checked.
+	TTL string
 }
 
 func TestRunFunction(t *testing.T) {
@@ -141,6 +143,27 @@ func TestRunFunction(t *testing.T) {
 					"observedGeneration": float64(2),
 				},
 			},
+		},
+		"SteadyStateIsQuiet": {
+			reason: "An instance whose conditions are what the XR already has emits no event, and is checked again in 30 minutes.",
+			args: args{input: input, observed: observed, xr: with(t, replicaSet, `status:
+  conditions:
+  - {type: DatabaseReady, status: "True", reason: Available, message: "MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017"}
+  - {type: SpecAccepted, status: "True", reason: Accepted, message: every requested change is rolled out}`)},
+			want: outcome{Results: []string{}, TTL: "30m0s"},
+		},
+		"ProvisioningIsCheckedSoon": {
+			reason: "A new instance is checked again in 15 seconds.",
+			args:   args{input: input, xr: replicaSet},
+			want:   outcome{TTL: "15s"},
+		},
+		"RefusalWarnsOnce": {
+			reason: "A refusal already in SpecAccepted warns no more; the condition keeps saying it.",
+			args: args{input: input, observed: observed, xr: with(t, xr("mongodb-3a4f75ae", `{version: "7.0", storageGB: 5, replicas: 3}`), `status:
+  conditions:
+  - {type: DatabaseReady, status: "True", reason: Available, message: "MongoDB 7.0 replica set of 3 members, 10 GiB each (small) ready at mongodb-3a4f75ae.team-a.svc:27017"}
+  - {type: SpecAccepted, status: "False", reason: StorageShrinkRefused, message: "spec.storageGB: cannot shrink the volumes from 10 GiB to 5 GiB without losing data; they keep 10 GiB"}`)},
+			want: outcome{Results: []string{}},
 		},
 		"WaitingForAMember": {
 			reason: "A replica set with an unready member names that member, from its pod, in DatabaseReady.",
@@ -717,6 +740,9 @@ func outcomeOf(t *testing.T, rsp *fnv1.RunFunctionResponse, want outcome) outcom
 	}
 	if want.Results != nil {
 		got.Results = results(rsp)
+	}
+	if want.TTL != "" {
+		got.TTL = rsp.GetMeta().GetTtl().AsDuration().String()
 	}
 	if want.Status != nil {
 		status := rsp.GetDesired().GetComposite().GetResource().GetFields()["status"].GetStructValue().AsMap()

@@ -180,17 +180,23 @@ func TestValidateExamples(t *testing.T) {
 		}
 	}
 
-	bad := filepath.Join(t.TempDir(), "xr.yaml")
+	// What the XRD refuses, and so what a form made from it refuses too.
 	b, err := os.ReadFile("example/mongodb/xr.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(bad, bytes.Replace(b, []byte("replicas: 3"), []byte("replicas: 4"), 1), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := validate("example/mongodb/xrd.yaml", bad)
-	if err == nil || !strings.Contains(out, "spec.replicas: Unsupported value: 4") {
-		t.Errorf("validate of replicas: 4: want a failure naming spec.replicas, got %v:\n%s", err, out)
+	for change, want := range map[[2]string]string{
+		{"replicas: 3", "replicas: 4"}:                        "spec.replicas: Unsupported value: 4",
+		{"name: mongodb-3a4f75ae", "name: 1mongodb-3a4f75ae"}: "metadata.name must start with a letter",
+	} {
+		bad := filepath.Join(t.TempDir(), "xr.yaml")
+		if err := os.WriteFile(bad, bytes.Replace(b, []byte(change[0]), []byte(change[1]), 1), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := validate("example/mongodb/xrd.yaml", bad)
+		if err == nil || !strings.Contains(out, want) {
+			t.Errorf("validate of %s: want a failure saying %q, got %v:\n%s", change[1], want, err, out)
+		}
 	}
 }
 

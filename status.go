@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -23,18 +24,33 @@ const (
 // ConditionSpecAccepted says whether every requested change was rolled out.
 const ConditionSpecAccepted = "SpecAccepted"
 
-// ResourceStatus is one entry of status.resources.
-type ResourceStatus struct {
-	Name    string `json:"name"`
-	Kind    string `json:"kind"`
-	Ready   bool   `json:"ready"`
-	Message string `json:"message,omitempty"`
+// How soon Crossplane calls again, by phase. Realtime compositions call at once when a
+// composed resource changes; the TTL only bounds how long a change that nothing watches (a
+// pod that is not composed) can go unseen. A ready instance is checked twice an hour.
+const (
+	ttlWaiting = 15 * time.Second
+	ttlFailed  = 2 * time.Minute
+	ttlReady   = 30 * time.Minute
+)
+
+// ttlFor is the response TTL of an instance in the given phase.
+func ttlFor(phase string) time.Duration {
+	switch phase {
+	case PhaseReady:
+		return ttlReady
+	case PhaseFailed:
+		return ttlFailed
+	default:
+		return ttlWaiting
+	}
 }
 
 // writeStatus writes the instance's readiness where each reader looks for it: status fields
 // for tools and Flux, conditions for the TeraSky crossplane-resources card, and results,
-// which Crossplane turns into events on the XR.
-func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) error {
+// which Crossplane turns into events on the XR. Events are emitted when a condition changes,
+// not on every call: Kubernetes drops an object's events past 25 in a burst, and a new
+// instance's last event (it became ready) must not be the one dropped. It returns the phase.
+func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) (string, error) {
 	ready := 0
 	resources := make([]any, 0, len(rs))
 	for _, rd := range rs {
@@ -62,9 +78,10 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 	maps.Copy(fields, c.Status)
 	for k, v := range fields {
 		if err := dxr.Resource.SetValue("status."+k, v); err != nil {
-			return err
+			return "", err
 		}
 	}
+	observed := observedConditions(oxr)
 
 	// Each condition type once: response.Condition* appends a condition.
 	if s.Ready {
@@ -73,15 +90,42 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		response.ConditionFalse(rsp, s.Condition, s.Reason).WithMessage(s.Message).TargetComposite()
 	}
 
-	switch phase {
-	case PhaseDegraded, PhaseFailed:
-		response.Warning(rsp, fmt.Errorf("%s", s.Message)).WithReason(s.Reason).TargetComposite()
-	default:
-		response.Normal(rsp, s.Message).WithReason(s.Reason).TargetComposite()
+	if changed(observed, rsp.GetConditions()[len(rsp.GetConditions())-1]) {
+		switch phase {
+		case PhaseDegraded, PhaseFailed:
+			response.Warning(rsp, fmt.Errorf("%s", s.Message)).WithReason(s.Reason).TargetComposite()
+		default:
+			response.Normal(rsp, s.Message).WithReason(s.Reason).TargetComposite()
+		}
 	}
 
-	writeRefusals(rsp, c.Refused)
-	return nil
+	writeRefusals(rsp, c.Refused, observed)
+	return phase, nil
+}
+
+// observedConditions are the XR's conditions as it has them, by type.
+func observedConditions(xr *resource.Composite) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	status, _ := xr.Resource.Object["status"].(map[string]any)
+	conds, _ := status["conditions"].([]any)
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok {
+			if t, ok := m["type"].(string); ok {
+				out[t] = m
+			}
+		}
+	}
+	return out
+}
+
+// changed tells whether a condition differs from the XR's own of its type.
+func changed(observed map[string]map[string]any, c *fnv1.Condition) bool {
+	o, ok := observed[c.GetType()]
+	if !ok {
+		return true
+	}
+	status := map[fnv1.Status]string{fnv1.Status_STATUS_CONDITION_TRUE: "True", fnv1.Status_STATUS_CONDITION_FALSE: "False"}[c.GetStatus()]
+	return o["status"] != status || o["reason"] != c.GetReason() || o["message"] != c.GetMessage()
 }
 
 // phaseOf is Ready when the instance is, Failed when a resource failed, Degraded when it was
@@ -101,7 +145,7 @@ func phaseOf(s goldenpath.Summary, previous string) string {
 
 // writeRefusals says which requested changes were not rolled out, as a condition and as
 // warnings.
-func writeRefusals(rsp *fnv1.RunFunctionResponse, refused []goldenpath.Refusal) {
+func writeRefusals(rsp *fnv1.RunFunctionResponse, refused []goldenpath.Refusal, observed map[string]map[string]any) {
 	if len(refused) == 0 {
 		response.ConditionTrue(rsp, ConditionSpecAccepted, "Accepted").
 			WithMessage("every requested change is rolled out").TargetComposite()
@@ -110,8 +154,12 @@ func writeRefusals(rsp *fnv1.RunFunctionResponse, refused []goldenpath.Refusal) 
 	msgs := make([]string, len(refused))
 	for i, rf := range refused {
 		msgs[i] = rf.Message
-		response.Warning(rsp, fmt.Errorf("%s", rf.Message)).WithReason(rf.Reason).TargetComposite()
 	}
 	response.ConditionFalse(rsp, ConditionSpecAccepted, refused[0].Reason).
 		WithMessage(strings.Join(msgs, "; ")).TargetComposite()
+	if changed(observed, rsp.GetConditions()[len(rsp.GetConditions())-1]) {
+		for _, rf := range refused {
+			response.Warning(rsp, fmt.Errorf("%s", rf.Message)).WithReason(rf.Reason).TargetComposite()
+		}
+	}
 }
