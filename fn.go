@@ -45,38 +45,13 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	oxr, err := request.GetObservedCompositeResource(req)
+	st, err := stateOf(req)
 	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composite resource"))
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	if oxr.Resource.GetKind() == "" || oxr.Resource.GetName() == "" {
-		response.Fatal(rsp, errors.New("the request has no observed composite resource with a kind and a name; Crossplane always sends one (when rendering, pass the XR)"))
-		return rsp, nil
-	}
+	oxr, observed := st.oxr, st.observed
 	log := f.log.WithValues("xr-kind", oxr.Resource.GetKind(), "xr-name", oxr.Resource.GetName(), "xr-namespace", oxr.Resource.GetNamespace(), "golden-path", in.GoldenPath)
-
-	dxr, err := request.GetDesiredCompositeResource(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get desired composite resource"))
-		return rsp, nil
-	}
-
-	observed, err := request.GetObservedComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composed resources"))
-		return rsp, nil
-	}
-	desired, err := request.GetDesiredComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get desired composed resources"))
-		return rsp, nil
-	}
-	required, err := request.GetRequiredResources(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get required resources"))
-		return rsp, nil
-	}
 
 	// The instance's name comes first: every composed resource's name derives from it.
 	inst, err := instanceFor(oxr, observed, in)
@@ -84,7 +59,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, errors.Wrap(err, "cannot name the instance"))
 		return rsp, nil
 	}
-	r := goldenpath.Request{XR: oxr, Instance: inst, Observed: observed, Required: required, Input: in}
+	r := goldenpath.Request{XR: oxr, Instance: inst, Observed: observed, Required: st.required, Input: in}
 	requirements := &fnv1.Requirements{Resources: bp.Requirements(r)}
 
 	c, err := bp.Compose(r)
@@ -111,7 +86,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rs := assess(c, observed)
 	summary := bp.Summarize(r, c, rs)
 
-	phase, err := writeStatus(rsp, oxr, dxr, inst, c, rs, summary)
+	phase, err := writeStatus(rsp, oxr, st.dxr, inst, c, rs, summary)
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot write the composite resource's status"))
 		return rsp, nil
@@ -121,14 +96,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	// Desired resources of earlier pipeline steps pass through; this step's own replace
 	// whatever an earlier step put under the same pipeline names.
 	for _, res := range c.Resources {
-		desired[res.Name] = &resource.DesiredComposed{Resource: res.Object}
+		st.desired[res.Name] = &resource.DesiredComposed{Resource: res.Object}
 	}
-	setReadiness(desired, rs)
-	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+	setReadiness(st.desired, rs)
+	if err := response.SetDesiredComposedResources(rsp, st.desired); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composed resources"))
 		return rsp, nil
 	}
-	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+	if err := response.SetDesiredCompositeResource(rsp, st.dxr); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
 		return rsp, nil
 	}
@@ -136,6 +111,39 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	log.Debug("Composed", "instance", inst.Name, "resources", len(c.Resources), "ready", summary.Ready, "reason", summary.Reason)
 	return rsp, nil
+}
+
+// state is what a request says of the XR and its resources.
+type state struct {
+	oxr, dxr *resource.Composite
+	observed map[resource.Name]resource.ObservedComposed
+	desired  map[resource.Name]*resource.DesiredComposed
+	required map[string][]resource.Required
+}
+
+// stateOf reads the XR and its resources from the request.
+func stateOf(req *fnv1.RunFunctionRequest) (*state, error) {
+	var st state
+	var err error
+	if st.oxr, err = request.GetObservedCompositeResource(req); err != nil {
+		return nil, errors.Wrap(err, "cannot get observed composite resource")
+	}
+	if st.oxr.Resource.GetKind() == "" || st.oxr.Resource.GetName() == "" {
+		return nil, errors.New("the request has no observed composite resource with a kind and a name; Crossplane always sends one (when rendering, pass the XR)")
+	}
+	if st.dxr, err = request.GetDesiredCompositeResource(req); err != nil {
+		return nil, errors.Wrap(err, "cannot get desired composite resource")
+	}
+	if st.observed, err = request.GetObservedComposedResources(req); err != nil {
+		return nil, errors.Wrap(err, "cannot get observed composed resources")
+	}
+	if st.desired, err = request.GetDesiredComposedResources(req); err != nil {
+		return nil, errors.Wrap(err, "cannot get desired composed resources")
+	}
+	if st.required, err = request.GetRequiredResources(req); err != nil {
+		return nil, errors.Wrap(err, "cannot get required resources")
+	}
+	return &st, nil
 }
 
 // inputOf reads, defaults and validates the Function's input and finds its golden path.

@@ -795,7 +795,7 @@ func run(t *testing.T, req *fnv1.RunFunctionRequest, cluster ...*fnv1.Resource) 
 			return rsp
 		}
 		asked = rsp.GetRequirements()
-		req = proto.Clone(req).(*fnv1.RunFunctionRequest) //nolint:forcetypeassert // A clone has its original's type.
+		req = proto.Clone(req).(*fnv1.RunFunctionRequest)
 		req.RequiredResources = map[string]*fnv1.Resources{}
 		for key, sel := range asked.GetResources() {
 			req.RequiredResources[key] = &fnv1.Resources{Items: matching(sel, cluster)}
@@ -894,13 +894,13 @@ status: {observedGeneration: 1, replicas: 3, readyReplicas: 3, updatedReplicas: 
 			d := rsp.GetDesired().GetResources()
 			s := d["mongodb-statefulset"].GetResource().AsMap()
 			spec, _ := s["spec"].(map[string]any)
-			tmpl := spec["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)                                          //nolint:forcetypeassert // Composed by the function.
-			claim := spec["volumeClaimTemplates"].([]any)[0].(map[string]any)["spec"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any) //nolint:forcetypeassert // Composed by the function.
+			tmpl := spec["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+			claim := spec["volumeClaimTemplates"].([]any)[0].(map[string]any)["spec"].(map[string]any)["resources"].(map[string]any)["requests"].(map[string]any)
 			got := want{
-				Replicas:     spec["replicas"].(float64),                                                                //nolint:forcetypeassert // Composed by the function.
-				MinAvailable: d["mongodb-pdb"].GetResource().AsMap()["spec"].(map[string]any)["minAvailable"].(float64), //nolint:forcetypeassert // Composed by the function.
-				Image:        tmpl["image"].(string),                                                                    //nolint:forcetypeassert // Composed by the function.
-				Storage:      claim["storage"].(string),                                                                 //nolint:forcetypeassert // Composed by the function.
+				Replicas:     spec["replicas"].(float64),
+				MinAvailable: d["mongodb-pdb"].GetResource().AsMap()["spec"].(map[string]any)["minAvailable"].(float64),
+				Image:        tmpl["image"].(string),
+				Storage:      claim["storage"].(string),
 			}
 			for _, c := range rsp.GetConditions() {
 				if c.GetType() == "SpecAccepted" {

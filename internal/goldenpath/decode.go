@@ -37,7 +37,7 @@ func DecodeJSON(j []byte, into any, strict bool, prefix string) error {
 }
 
 func jsonKind(t reflect.Type) string {
-	switch t.Kind() { //nolint:exhaustive // The rest are objects.
+	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "an integer"

@@ -83,6 +83,21 @@ func observedRunning(r goldenpath.Request) (*running, error) {
 		return nil, errors.Wrapf(err, "cannot read the observed StatefulSet %s", oc.Resource.GetName())
 	}
 	rn := &running{sts: sts}
+	if err := rn.readTopology(r.Observed); err != nil {
+		return nil, err
+	}
+	st := sts.Status
+	rn.rollingOut = st.UpdateRevision != "" && st.CurrentRevision != st.UpdateRevision
+	if pods, ok := r.Required[requiredPods]; ok {
+		rn.readPods(pods)
+	}
+	return rn, nil
+}
+
+// readTopology reads the image and release mongod runs, whether it runs a replica set, and
+// with how many members.
+func (rn *running) readTopology(observed map[resource.Name]resource.ObservedComposed) error {
+	sts := rn.sts
 	if c := mongodContainer(&sts.Spec.Template.Spec); c != nil {
 		rn.image = c.Image
 		rn.version = releaseOf(c.Image)
@@ -91,38 +106,39 @@ func observedRunning(r goldenpath.Request) (*running, error) {
 	rn.replicaSet = rn.replicaSet || slices.ContainsFunc(sts.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
 		return v.Name == keyfileVolume || v.Name == keyfileSecretVolume
 	})
-
 	rn.members = 1
-	if rn.replicaSet {
-		var err error
-		if rn.members, rn.reconfiguring, err = configuredMembers(r.Observed); err != nil {
-			return nil, err
-		}
-		if rn.members == 0 && sts.Spec.Replicas != nil && validMembers(*sts.Spec.Replicas) {
-			rn.members = *sts.Spec.Replicas
-		}
+	if !rn.replicaSet {
+		return nil
 	}
+	var err error
+	if rn.members, rn.reconfiguring, err = configuredMembers(observed); err != nil {
+		return err
+	}
+	if rn.members == 0 && sts.Spec.Replicas != nil && validMembers(*sts.Spec.Replicas) {
+		rn.members = *sts.Spec.Replicas
+	}
+	return nil
+}
 
-	st := sts.Status
-	rn.rollingOut = st.UpdateRevision != "" && st.CurrentRevision != st.UpdateRevision
-	if pods, ok := r.Required[requiredPods]; ok {
-		rn.podVersions = make(map[string]string, len(pods))
-		for _, p := range pods {
-			pod := &corev1.Pod{}
-			if err := decode(p.Resource.Object, pod); err != nil {
-				continue // A pod that cannot be read tells nothing; it is not one of ours to trust.
-			}
-			version := ""
-			if c := mongodContainer(&pod.Spec); c != nil {
-				version = releaseOf(c.Image)
-			}
-			rn.podVersions[pod.GetName()] = version
-			if st.UpdateRevision != "" && pod.GetLabels()[appsv1.ControllerRevisionHashLabelKey] == st.UpdateRevision && podReady(pod) {
-				rn.updatedReady = true
-			}
+// readPods reads the release each member's pod runs, and whether a pod of the template being
+// rolled out is ready. A pod that cannot be read tells nothing.
+func (rn *running) readPods(pods []resource.Required) {
+	update := rn.sts.Status.UpdateRevision
+	rn.podVersions = make(map[string]string, len(pods))
+	for _, p := range pods {
+		pod := &corev1.Pod{}
+		if err := decode(p.Resource.Object, pod); err != nil {
+			continue
+		}
+		version := ""
+		if c := mongodContainer(&pod.Spec); c != nil {
+			version = releaseOf(c.Image)
+		}
+		rn.podVersions[pod.GetName()] = version
+		if update != "" && pod.GetLabels()[appsv1.ControllerRevisionHashLabelKey] == update && podReady(pod) {
+			rn.updatedReady = true
 		}
 	}
-	return rn, nil
 }
 
 // configuredMembers is the member count of the replica set Job the function composed last,

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"fmt"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -207,7 +208,7 @@ func replicasOf(rn *running) string {
 	if rn.sts.Spec.Replicas == nil {
 		return "absent"
 	}
-	return fmt.Sprint(*rn.sts.Spec.Replicas)
+	return strconv.Itoa(int(*rn.sts.Spec.Replicas))
 }
 
 // smallestMajority is the smallest odd member count that keeps a majority of n members.

@@ -73,7 +73,7 @@ func (c cluster) request() goldenpath.Request {
 		if c.jobDone {
 			conditions = []any{map[string]any{"type": "Complete", "status": "True"}}
 		}
-		observed[ReplicaSetJobName(int32(c.job))] = fnresource.ObservedComposed{Resource: obj(map[string]any{ //nolint:gosec // Test member counts are small.
+		observed[ReplicaSetJobName(int32(c.job))] = fnresource.ObservedComposed{Resource: obj(map[string]any{
 			"apiVersion": "batch/v1", "kind": "Job", "metadata": map[string]any{"name": "job"},
 			"status": map[string]any{"conditions": conditions},
 		})}

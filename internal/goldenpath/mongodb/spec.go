@@ -141,16 +141,9 @@ func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
 		errs = append(errs, field.Invalid(spec.Child("replicas"), p.Replicas,
 			fmt.Sprintf("must be 1 for a standalone server or an odd number up to %d for a replica set (an even number of members cannot elect a primary after losing half)", MaxReplicas)))
 	}
-	preset, ok := in.Presets[p.Size]
-	if !ok {
-		preset, ok = presets[p.Size]
-	}
-	switch mem, hasMemory := preset.Memory(); {
-	case !ok:
-		errs = append(errs, field.NotSupported(spec.Child("size"), p.Size, presetNames(in)))
-	case !hasMemory || mem.Cmp(minMemory) < 0:
-		errs = append(errs, field.Invalid(spec.Child("size"), p.Size,
-			fmt.Sprintf("the preset's memory (%s) is less than the %s mongod needs; give presets.%s a memory request and limit of at least %s", mem.String(), minMemory.String(), p.Size, minMemory.String())))
+	preset, err := resolvePreset(p.Size, in)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	p.Preset = preset
 	if p.StorageClassName != "" {
@@ -158,21 +151,45 @@ func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
 			errs = append(errs, field.Invalid(spec.Child("storageClassName"), p.StorageClassName, msg))
 		}
 	}
-	if len(p.Namespaces) > MaxAccessNamespaces {
-		errs = append(errs, field.TooMany(spec.Child("access", "namespaces"), len(p.Namespaces), MaxAccessNamespaces))
-		p.Namespaces = nil
+	errs = append(errs, validNamespaces(p.Namespaces)...)
+	return p, errs
+}
+
+// resolvePreset is the preset an XR's size names: the Input's, else a built-in one. mongod
+// needs a memory request or limit, and enough of it.
+func resolvePreset(size string, in *v1beta1.Input) (v1beta1.Preset, *field.Error) {
+	preset, ok := in.Presets[size]
+	if !ok {
+		preset, ok = presets[size]
 	}
-	seen := make(map[string]bool, len(p.Namespaces))
-	for i, ns := range p.Namespaces {
+	if !ok {
+		return preset, field.NotSupported(spec.Child("size"), size, presetNames(in))
+	}
+	if mem, ok := preset.Memory(); !ok || mem.Cmp(minMemory) < 0 {
+		return preset, field.Invalid(spec.Child("size"), size,
+			fmt.Sprintf("the preset's memory (%s) is less than the %s mongod needs; give presets.%s a memory request and limit of at least %s", mem.String(), minMemory.String(), size, minMemory.String()))
+	}
+	return preset, nil
+}
+
+// validNamespaces checks spec.access.namespaces: namespace names, each once, a bounded number.
+func validNamespaces(namespaces []string) field.ErrorList {
+	path := spec.Child("access", "namespaces")
+	if len(namespaces) > MaxAccessNamespaces {
+		return field.ErrorList{field.TooMany(path, len(namespaces), MaxAccessNamespaces)}
+	}
+	var errs field.ErrorList
+	seen := make(map[string]bool, len(namespaces))
+	for i, ns := range namespaces {
 		if seen[ns] {
-			errs = append(errs, field.Duplicate(spec.Child("access", "namespaces").Index(i), ns))
+			errs = append(errs, field.Duplicate(path.Index(i), ns))
 		}
 		seen[ns] = true
 		for _, msg := range validation.IsDNS1123Label(ns) {
-			errs = append(errs, field.Invalid(spec.Child("access", "namespaces").Index(i), ns, msg))
+			errs = append(errs, field.Invalid(path.Index(i), ns, msg))
 		}
 	}
-	return p, errs
+	return errs
 }
 
 func presetNames(in *v1beta1.Input) []string {

@@ -154,7 +154,7 @@ func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
 		status[pod.GetName()] = podProblem(&pod)
 	}
 	var waiting []string
-	for i := range int32(min(want, MaxReplicas)) {
+	for i := int32(0); int64(i) < want && i < MaxReplicas; i++ {
 		name := n.Pod(i)
 		problem, exists := status[name]
 		switch {
