@@ -49,7 +49,7 @@ tools: $(CROSSPLANE) $(CROSSPLANE_CORE) $(CONTROLLER_GEN) ## Build the crossplan
 ## ---- the function ----
 .PHONY: build
 build: ## Build the function binary into .cache/bin.
-	CGO_ENABLED=0 go build -trimpath -o $(FUNCTION) .
+	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(FUNCTION) .
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Regenerate the Input CRD in package/input from input/.
@@ -65,14 +65,24 @@ test: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run all tests: unit tests and real `cr
 	CROSSPLANE_CLI=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) GOLDEN_PATH_REQUIRE_RENDER=1 \
 		go test -count=1 -race ./...
 
+# make bench: calls per server and request (BENCH_N), warm-up calls (BENCH_WARMUP), the CPU both
+# servers are pinned to with taskset (BENCH_CPU, default the last one), micro-benchmark -count.
+BENCH_N      ?= 2000
+BENCH_WARMUP ?= 200
+BENCH_CPU    ?=
+BENCH_COUNT  ?= 6
+NOOP         := $(BIN)/function-noop
+
 .PHONY: bench
-bench: ## Run the RunFunction benchmarks (time and allocations per call).
-	go test -run '^$$' -bench . -benchmem -count 6 .
+bench: build ## Benchmarks: RunFunction in-process (time, allocations), then this function vs a no-op one over gRPC.
+	go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) .
+	cd hack/bench && go run ./gen && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(NOOP) ./noop
+	cd hack/bench && go run ./compare -function $(FUNCTION) -noop $(NOOP) -n $(BENCH_N) -warmup $(BENCH_WARMUP) $(if $(BENCH_CPU),-cpu $(BENCH_CPU))
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) $(GOFUMPT) ## golangci-lint (v2, default: all) and gofumpt.
 	$(GOLANGCI_LINT) run ./...
-	for m in test/e2e hack/tools/image; do (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...); done
+	for m in test/e2e hack/tools/image hack/bench; do (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...); done
 	test -z "$$($(GOFUMPT) -l $$(git ls-files '*.go' | grep -v '^hack/'))"
 
 .PHONY: check-generate

@@ -7,7 +7,8 @@
 #
 # build, per platform in PLATFORMS (comma-separated, default linux/amd64; e.g.
 # PLATFORMS=linux/amd64,linux/arm64):
-#   1. a static binary: CGO_ENABLED=0 GOOS/GOARCH go build -trimpath at the repository root;
+#   1. a static, stripped binary: CGO_ENABLED=0 GOOS/GOARCH go build -trimpath -ldflags '-s -w'
+#      at the repository root;
 #   2. a minimal non-root runtime image (hack/tools/image: one layer with /function,
 #      user 65532:65532, workdir /, entrypoint /function, port 9443), as an image tarball;
 #   3. $CROSSPLANE xpkg build --package-root=package --examples-root=example
@@ -59,7 +60,7 @@ build() {
     mkdir -p "$(dirname "${bin}")"
     local goarm=""
     [[ "${arch}" == arm && -n "${variant}" ]] && goarm=${variant#v}
-    CGO_ENABLED=0 GOOS=${os} GOARCH=${arch} GOARM=${goarm} go build -trimpath -o "${bin}" .
+    CGO_ENABLED=0 GOOS=${os} GOARCH=${arch} GOARM=${goarm} go build -trimpath -ldflags '-s -w' -o "${bin}" .
 
     echo "==> ${p}: runtime image -> ${tarball}"
     "${imgtool}" -binary "${bin}" -platform "${p}" -entrypoint /function \
