@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -46,10 +48,14 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 		o := r.Object
 		// The version label goes on objects, not on pod templates: a Job's template
 		// cannot change, and a StatefulSet's pods show their version in their image.
-		o.SetLabels(merge(o.GetLabels(), common, map[string]string{goldenpath.LabelVersion: c.Version}))
-		if tmpl, err := o.GetStringObject("spec.template.metadata.labels"); err == nil {
+		labels := merge(o.GetLabels(), common)
+		if c.Version != "" {
+			labels[goldenpath.LabelVersion] = c.Version
+		}
+		o.SetLabels(labels)
+		if tmpl, ok, _ := unstructured.NestedStringMap(o.Object, templateLabels...); ok {
 			tmpl = merge(tmpl, common, map[string]string{goldenpath.LabelComposite: xrName})
-			if err := o.SetValue("spec.template.metadata.labels", tmpl); err != nil {
+			if err := unstructured.SetNestedStringMap(o.Object, tmpl, templateLabels...); err != nil {
 				return nil, errors.Wrapf(err, "cannot label the pod template of %s", r.Name)
 			}
 		}
@@ -118,6 +124,9 @@ func merge(ms ...map[string]string) map[string]string {
 	}
 	return out
 }
+
+// templateLabels is where a workload's pod template keeps its labels.
+var templateLabels = []string{"spec", "template", "metadata", "labels"} //nolint:gochecknoglobals // A constant path.
 
 // maxDependsOn bounds the entity references copied from the XR's dependsOn annotation.
 const maxDependsOn = 32

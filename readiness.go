@@ -27,9 +27,7 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 
 // kstatus returns whether the object is ready, whether it failed, and why.
 func kstatus(obj map[string]any) (bool, bool, string) {
-	// Objects arrive as protobuf Structs, whose numbers are all float64; kstatus reads only
-	// integers and would take a missing readyReplicas for every one of them.
-	u := &unstructured.Unstructured{Object: integers(obj).(map[string]any)} //nolint:forcetypeassert // integers keeps a map a map.
+	u := &unstructured.Unstructured{Object: statusView(obj)}
 	res, err := status.Compute(u)
 	if err != nil {
 		return false, false, "cannot compute status: " + err.Error()
@@ -58,6 +56,35 @@ func complete(job *unstructured.Unstructured) bool {
 		}
 	}
 	return false
+}
+
+// statusView is what kstatus reads of an object, with integers where it wants them: objects
+// arrive as protobuf Structs, whose numbers are all float64, and kstatus would take a missing
+// readyReplicas for every one of them. The pod template and the claim templates, most of a
+// workload, are left out: kstatus reads none of them.
+func statusView(obj map[string]any) map[string]any {
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		switch k {
+		case "spec":
+			spec, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			s := make(map[string]any, len(spec))
+			for sk, sv := range spec {
+				if sk != "template" && sk != "volumeClaimTemplates" {
+					s[sk] = integers(sv)
+				}
+			}
+			out[k] = s
+		case "metadata", "status":
+			out[k] = integers(v)
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // integers returns a copy of v with every whole float64 turned into an int64.

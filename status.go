@@ -76,11 +76,8 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		"observedGeneration": generation,
 	}
 	maps.Copy(fields, c.Status)
-	for k, v := range fields {
-		if err := dxr.Resource.SetValue("status."+k, v); err != nil {
-			return "", err
-		}
-	}
+	status, _ := dxr.Resource.Object["status"].(map[string]any)
+	dxr.Resource.Object["status"] = merged(status, fields)
 	observed := observedConditions(oxr)
 
 	// Each condition type once: response.Condition* appends a condition.
@@ -101,6 +98,15 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 
 	writeRefusals(rsp, c.Refused, observed)
 	return phase, nil
+}
+
+// merged returns the union of the maps; later ones win.
+func merged(ms ...map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, m := range ms {
+		maps.Copy(out, m)
+	}
+	return out
 }
 
 // observedConditions are the XR's conditions as it has them, by type.
