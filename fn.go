@@ -86,11 +86,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rs := assess(c, observed)
 	summary := bp.Summarize(r, c, rs)
 
-	phase, err := writeStatus(rsp, oxr, st.dxr, inst, c, rs, summary)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot write the composite resource's status"))
-		return rsp, nil
-	}
+	phase := writeStatus(rsp, oxr, st.dxr, inst, c, rs, summary)
 	rsp.Meta.Ttl = durationpb.New(ttlFor(phase))
 
 	// Desired resources of earlier pipeline steps pass through; this step's own replace

@@ -50,7 +50,7 @@ func ttlFor(phase string) time.Duration {
 // which Crossplane turns into events on the XR. Events are emitted when a condition changes,
 // not on every call: Kubernetes drops an object's events past 25 in a burst, and a new
 // instance's last event (it became ready) must not be the one dropped. It returns the phase.
-func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) (string, error) {
+func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) string {
 	ready := 0
 	resources := make([]any, 0, len(rs))
 	for _, rd := range rs {
@@ -97,7 +97,7 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 	}
 
 	writeRefusals(rsp, c.Refused, observed)
-	return phase, nil
+	return phase
 }
 
 // merged returns the union of the maps; later ones win.
