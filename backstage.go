@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -30,6 +32,8 @@ const (
 	annotationDependsOn      = "dependsOn"
 	annotationSubcomponentOf = "subcomponent-of"
 	annotationExclude        = "exclude-from-catalog"
+	annotationAddToCatalog   = "add-to-catalog"
+	annotationLabelSelector  = "kubernetes-label-selector"
 )
 
 // annotate labels every composed resource and its pod template so the Backstage Kubernetes
@@ -38,14 +42,23 @@ const (
 // warning for each XR annotation it could not use.
 func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Input) ([]string, error) {
 	xrName := labelValue(xr.Resource.GetName())
-	common := map[string]string{
-		goldenpath.LabelPartOf:       xrName,
-		goldenpath.LabelManagedBy:    goldenpath.ManagedBy,
-		goldenpath.LabelKubernetesID: xrName,
-	}
-	xrAnn, warnings := entityAnnotations(xr, in.Backstage.AnnotationPrefix+"/")
+	p := in.Backstage.AnnotationPrefix + "/"
+	xrAnn, warnings := entityAnnotations(xr, p)
+	xrEntity := cmp.Or(xrAnn[p+annotationName], xrName)
+	workload, selector := workloadOf(c)
 	for _, r := range c.Resources {
 		o := r.Object
+		// An object's kubernetes-id names the entity it belongs to: the workload's entity for
+		// what its selector selects (itself, its pods, Services, budget and policy), the XR's
+		// entity for the rest.
+		common := map[string]string{
+			goldenpath.LabelPartOf:       xrName,
+			goldenpath.LabelManagedBy:    goldenpath.ManagedBy,
+			goldenpath.LabelKubernetesID: xrEntity,
+		}
+		if selects(selector, o.GetLabels()) {
+			common[goldenpath.LabelKubernetesID] = workload
+		}
 		// The version label goes on objects, not on pod templates: a Job's template
 		// cannot change, and a StatefulSet's pods show their version in their image.
 		labels := merge(o.GetLabels(), common)
@@ -66,6 +79,37 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 		}
 	}
 	return warnings, nil
+}
+
+// workloadOf is the name of the workload's catalog entity and the labels its selector
+// matches, empty when the composition has no workload.
+func workloadOf(c *goldenpath.Composition) (string, map[string]string) {
+	for _, r := range c.Resources {
+		if r.Workload {
+			selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
+			return entityName(r), selector
+		}
+	}
+	return "", nil
+}
+
+// entityName is the name of a workload's catalog entity. It must not be the XR's: the
+// ingestor would replace the XR's entity with it, silently.
+func entityName(r goldenpath.Resource) string {
+	return r.Object.GetName() + "-" + r.Object.GetLabels()[goldenpath.LabelComponent]
+}
+
+// selects tells whether a non-empty selector matches the labels.
+func selects(selector, labels map[string]string) bool {
+	if len(selector) == 0 {
+		return false
+	}
+	for k, v := range selector {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // catalogAnnotations are the ingestor's annotations for one resource.
@@ -93,14 +137,17 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 	}
 	xrEntity := pick(annotationName, labelValue(xr.Resource.GetName()))
 	component := r.Object.GetLabels()[goldenpath.LabelComponent]
-	// The workload's entity must not be named like the XR's: the ingestor would replace the
-	// XR's entity with it, silently.
-	entity := r.Object.GetName() + "-" + component
+	selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
 
+	// The ingestor copies these once, when it first sees the workload: nothing here may
+	// change with the spec (the release, the member count). Live facts are in the XR's status
+	// and conditions, which the crossplane-resources card reads live.
 	a := map[string]string{
-		p + annotationName:           entity,
+		p + annotationAddToCatalog:   "true",
+		p + annotationName:           entityName(r),
 		p + annotationTitle:          r.Object.GetName() + " " + component,
-		p + annotationDescription:    c.Description,
+		p + annotationDescription:    c.About,
+		p + annotationLabelSelector:  labels.SelectorFromSet(selector).String(),
 		p + annotationOwner:          pick(annotationOwner, in.Backstage.Owner, "group:default/"+ns),
 		p + annotationSystem:         pick(annotationSystem, in.Backstage.System, ns),
 		p + annotationLifecycle:      pick(annotationLifecycle, in.Backstage.Lifecycle),
@@ -161,12 +208,12 @@ func entityAnnotations(xr *resource.Composite, p string) (map[string]string, []s
 
 // Backstage's rules for entity names, namespaces and kinds.
 var (
-	entityName      = regexp.MustCompile(`^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$`)
+	entityNameRule  = regexp.MustCompile(`^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$`)
 	entityNamespace = regexp.MustCompile(`^[a-z0-9]+(-+[a-z0-9]+)*$`)
 	entityKind      = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]*$`)
 )
 
-func validEntityName(s string) bool { return len(s) <= 63 && entityName.MatchString(s) }
+func validEntityName(s string) bool { return len(s) <= 63 && entityNameRule.MatchString(s) }
 
 // validEntityRef tells whether s is [kind:][namespace/]name.
 func validEntityRef(s string) bool {

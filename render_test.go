@@ -236,10 +236,16 @@ func checkStatus(t *testing.T, xr *unstructured.Unstructured, phase, ready strin
 
 func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrName, inst string) {
 	t.Helper()
+	// kubernetes-id names the entity an object belongs to: the workload's (<instance>-database)
+	// for the workload and what its selector selects, the XR's for the rest.
+	entity := xrName
+	if o.GetLabels()["app.kubernetes.io/component"] == "database" {
+		entity = inst + "-database"
+	}
 	want := map[string]string{
 		"app.kubernetes.io/name": "mongodb", "app.kubernetes.io/instance": inst,
 		"app.kubernetes.io/managed-by": "function-golden-path", "app.kubernetes.io/part-of": xrName,
-		"backstage.io/kubernetes-id": xrName,
+		"backstage.io/kubernetes-id": entity,
 	}
 	for k, v := range want {
 		if got := o.GetLabels()[k]; got != v {
@@ -268,6 +274,21 @@ func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName string) 
 	}
 	if got, want := a["terasky.backstage.io/subcomponent-of"], "component:default/"+xrName; got != want {
 		t.Errorf("StatefulSet: subcomponent-of: want %q, got %q", want, got)
+	}
+	// The ingestor records a StatefulSet's kind as Statefulset and derives no selector: the
+	// workload names its own, which selects its pods, Services and itself.
+	inst := sts.GetName()
+	if got, want := a["terasky.backstage.io/kubernetes-label-selector"],
+		"app.kubernetes.io/component=database,app.kubernetes.io/instance="+inst+",app.kubernetes.io/name=mongodb"; got != want {
+		t.Errorf("StatefulSet: kubernetes-label-selector: want %q, got %q", want, got)
+	}
+	// Portals that ingest only marked objects must still see the workload.
+	if got := a["terasky.backstage.io/add-to-catalog"]; got != "true" {
+		t.Errorf("StatefulSet: add-to-catalog: want \"true\", got %q", got)
+	}
+	// Text the ingestor copies once must not change with the spec.
+	if d := a["terasky.backstage.io/description"]; strings.Contains(d, "7.0") || strings.Contains(d, "GiB") || strings.Contains(d, "replica set of") {
+		t.Errorf("StatefulSet: description %q names a release or a member count, which go stale in the catalog", d)
 	}
 }
 

@@ -89,10 +89,16 @@ type Composition struct {
 	// Version is the application version, for the app.kubernetes.io/version label.
 	Version string
 
-	// Description of the instance for humans, e.g. "MongoDB 7.0 replica set of 3 members".
+	// Description of the instance for humans as it is now, e.g. "MongoDB 7.0 replica set of
+	// 3 members", for its condition.
 	Description string
 
-	// Links of the golden path for the Backstage entity (e.g. documentation).
+	// About is the instance for its Backstage entity: text that does not change with the spec,
+	// since the ingestor copies it once.
+	About string
+
+	// Links of the golden path for the Backstage entity (e.g. documentation), which do not
+	// change with the spec either.
 	Links []v1beta1.Link
 
 	// Status are golden-path specific XR status fields, e.g. endpoint and connectionSecret.

@@ -424,12 +424,18 @@ func checkProvisioning(t *testing.T, in *instance, ts *timings) {
 // checkMeta checks the labels every composed object and pod template carries.
 func checkMeta(t *testing.T, what string, labels map[string]string, in *instance) {
 	t.Helper()
+	// kubernetes-id names the entity an object belongs to: the workload's for the workload
+	// and what its selector selects, the XR's for the rest.
+	entity := in.name
+	if labels["app.kubernetes.io/component"] == "database" {
+		entity = in.inst + "-database"
+	}
 	want := map[string]string{
 		"app.kubernetes.io/name":       "mongodb",
 		"app.kubernetes.io/instance":   in.inst,
 		"app.kubernetes.io/managed-by": functionName,
 		"app.kubernetes.io/part-of":    in.name,
-		"backstage.io/kubernetes-id":   in.name,
+		"backstage.io/kubernetes-id":   entity,
 	}
 	for k, v := range want {
 		if labels[k] != v {

@@ -140,7 +140,8 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	c := &goldenpath.Composition{
 		Version:     p.Version,
 		Description: p.describe(),
-		Links:       links(p),
+		About:       fmt.Sprintf("MongoDB database %s in %s: its release, members and state are in the status and DatabaseReady condition of %s", r.Instance.Name, r.XR.Resource.GetNamespace(), r.XR.Resource.GetName()),
+		Links:       links(),
 		Status:      statusOf(b),
 		Refused:     refused,
 	}

@@ -229,15 +229,8 @@ func statusOf(b build) map[string]any {
 	return st
 }
 
-// links of the Backstage entity: the manual of the running release.
-func links(p params) []v1beta1.Link {
-	if p.Version == "" {
-		return nil
-	}
-	return []v1beta1.Link{{
-		URL:   fmt.Sprintf("https://www.mongodb.com/docs/v%s/", p.Version),
-		Title: "MongoDB " + p.Version + " manual",
-		Icon:  "docs",
-		Type:  "documentation",
-	}}
+// links of the Backstage entity: the manual, whatever the release (the entity's annotations
+// are copied once).
+func links() []v1beta1.Link {
+	return []v1beta1.Link{{URL: "https://www.mongodb.com/docs/manual/", Title: "MongoDB manual", Icon: "docs", Type: "documentation"}}
 }
