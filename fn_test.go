@@ -697,7 +697,7 @@ status: {phase: Running, conditions: [{type: Ready, status: "%s", reason: "%s"}]
 }
 
 // readFile splits a multi-document YAML file.
-func readFile(t *testing.T, path string) []string { //nolint:unparam // A fixture reader; one fixture so far.
+func readFile(t *testing.T, path string) []string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

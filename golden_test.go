@@ -14,7 +14,8 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden from what the function returns")
+var update = flag.Bool( //nolint:gochecknoglobals // A test flag is package state by the flag package's design.
+	"update", false, "rewrite the golden files under testdata/golden from what the function returns")
 
 // TestGolden pins the whole response for every example: each composed manifest as it is sent
 // to Crossplane (probes, args, env, volume templates), the XR's status, conditions, results,
@@ -50,7 +51,7 @@ func TestGolden(t *testing.T) {
 					}
 					return
 				}
-				want, err := os.ReadFile(path) //nolint:gosec // A path of this repository's test data.
+				want, err := os.ReadFile(path)
 				if err != nil {
 					t.Fatalf("%v (write it with go test -run TestGolden -update .)", err)
 				}
