@@ -34,6 +34,11 @@ func init() { //nolint:gochecknoinits // composed.Scheme is package state by the
 	}
 }
 
+// ErrRequirementsPending is returned by a blueprint that cannot compose before Crossplane
+// has fetched the required resources it asked for. Crossplane calls the function again with
+// them in the same reconcile, so nothing is composed from a guess.
+var ErrRequirementsPending = errors.New("waiting for Crossplane to fetch required resources")
+
 // A Blueprint composes the resources of one golden path.
 type Blueprint interface {
 	// App is the golden path's app.kubernetes.io/name, e.g. "mongodb". It is part of

@@ -1,7 +1,6 @@
 package goldenpath
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -46,22 +45,5 @@ func TestObject(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, u.Object); diff != "" {
 		t.Errorf("Object(...): -want, +got:\n%s", diff)
-	}
-}
-
-func TestRandomAlphanumeric(t *testing.T) {
-	seen := map[string]bool{}
-	for range 100 {
-		s, err := RandomAlphanumeric(32)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(s) != 32 || strings.Trim(s, alphanumeric) != "" {
-			t.Fatalf("RandomAlphanumeric(32): want 32 alphanumeric characters, got %q", s)
-		}
-		if seen[s] {
-			t.Fatalf("RandomAlphanumeric(32): %q twice", s)
-		}
-		seen[s] = true
 	}
 }

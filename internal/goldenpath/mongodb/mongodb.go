@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"strconv"
 
-	"k8s.io/apimachinery/pkg/runtime"
-
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // App is the app.kubernetes.io/name of everything this golden path composes.
@@ -80,30 +79,19 @@ var _ goldenpath.Blueprint = Blueprint{}
 // App returns the golden path's app.kubernetes.io/name.
 func (Blueprint) App() string { return App }
 
-// component is one resource of the blueprint: the table below is the golden path.
-type component struct {
-	name     resource.Name
-	when     func(p params) bool
-	build    func(b build) (runtime.Object, error)
-	workload bool
-	// hidden keeps the resource out of the Backstage catalog.
-	hidden bool
-}
+func replicaSet(b build) bool { return b.ReplicaSet() }
 
-func always(params) bool       { return true }
-func replicaSet(p params) bool { return p.ReplicaSet() }
-
-// components in the order they are composed and listed in the XR status.
-func components(p params) []component {
-	return []component{
-		{name: CredentialsName, when: always, build: credentialsSecret},
-		{name: KeyfileName, when: replicaSet, build: keyfileSecret},
-		{name: HeadlessServiceName, when: always, build: headlessService},
-		{name: ServiceName, when: always, build: clientService},
-		{name: StatefulSetName, when: always, build: statefulSet, workload: true},
-		{name: PDBName, when: replicaSet, build: podDisruptionBudget},
-		{name: NetworkPolicyName, when: always, build: networkPolicy},
-		{name: ReplicaSetJobName(p.Replicas), when: replicaSet, build: replicaSetJob, hidden: true},
+// components in the order they are composed and listed in the XR status: the golden path.
+func components(p params) []stateful.Component[build] {
+	return []stateful.Component[build]{
+		{Name: CredentialsName, Build: credentialsSecret},
+		{Name: KeyfileName, When: replicaSet, Build: keyfileSecret},
+		{Name: HeadlessServiceName, Build: headlessService},
+		{Name: ServiceName, Build: clientService},
+		{Name: StatefulSetName, Build: statefulSet, Workload: true},
+		{Name: PDBName, When: replicaSet, Build: podDisruptionBudget},
+		{Name: NetworkPolicyName, Build: networkPolicy},
+		{Name: ReplicaSetJobName(p.Replicas), When: replicaSet, Build: replicaSetJob, Hidden: true},
 	}
 }
 
@@ -114,50 +102,40 @@ type build struct {
 
 	names names
 	// running is what the instance runs, nil while it does not run yet.
-	running *running
+	running *stateful.Running
 }
 
 // Compose validates the XR spec and composes MongoDB.
 func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) {
 	var s Spec
-	if err := decode(r.XR.Resource.Object["spec"], &s, "spec"); err != nil {
+	if err := goldenpath.Decode(r.XR.Resource.Object["spec"], &s, "spec"); err != nil {
 		return nil, errors.Wrap(err, "cannot read the MongoDB spec")
 	}
-	requested, errs := resolve(s, r.Input)
+	p, errs := resolve(s, r.Input)
 	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
 	}
-	rn, err := observedRunning(r)
+	rn, err := engine.Observe(r, StatefulSetName, requiredPods)
 	if err != nil {
 		return nil, err
 	}
-	p, refused, err := settle(requested, rn)
-	if err != nil {
+	var refused []goldenpath.Refusal
+	if p.Want, refused, err = engine.Settle(p.Want, rn); err != nil {
 		return nil, err
 	}
 
 	b := build{Request: r, params: p, names: namesFor(r.Instance), running: rn}
-	c := &goldenpath.Composition{
+	resources, err := stateful.Compose(b, components(p))
+	if err != nil {
+		return nil, err
+	}
+	return &goldenpath.Composition{
+		Resources:   resources,
 		Version:     p.Version,
 		Description: p.describe(),
 		About:       fmt.Sprintf("MongoDB database %s in %s: its release, members and state are in the status and DatabaseReady condition of %s", r.Instance.Name, r.XR.Resource.GetNamespace(), r.XR.Resource.GetName()),
 		Links:       links(),
 		Status:      statusOf(b),
 		Refused:     refused,
-	}
-	for _, cp := range components(p) {
-		if !cp.when(p) {
-			continue
-		}
-		o, err := cp.build(b)
-		if err != nil {
-			return nil, errors.Wrapf(err, "cannot compose %s", cp.name)
-		}
-		u, err := goldenpath.Object(o)
-		if err != nil {
-			return nil, errors.Wrapf(err, "cannot convert %s", cp.name)
-		}
-		c.Resources = append(c.Resources, goldenpath.Resource{Name: cp.name, Object: u, Workload: cp.workload, Catalog: !cp.hidden})
-	}
-	return c, nil
+	}, nil
 }

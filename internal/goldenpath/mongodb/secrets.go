@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // Keys of the credentials Secret, the instance's connection details.
@@ -33,12 +34,12 @@ const (
 )
 
 func credentialsSecret(b build) (runtime.Object, error) {
-	kept := goldenpath.Kept{
+	kept := stateful.Kept{
 		Observed: b.Observed, Required: b.Required, Name: CredentialsName,
 		Existing: requiredCredentials, Volumes: requiredVolumes, InUse: b.user(false),
 	}
 	password, err := kept.Value(KeyPassword, func() (string, error) {
-		return goldenpath.RandomAlphanumeric(passwordLength)
+		return stateful.RandomAlphanumeric(passwordLength)
 	})
 	if err != nil {
 		return nil, err
@@ -61,9 +62,9 @@ func credentialsSecret(b build) (runtime.Object, error) {
 func keyfileSecret(b build) (runtime.Object, error) {
 	// Only the members know the keyfile, not their data: a replica set that runs no member
 	// may get a new one.
-	kept := goldenpath.Kept{Observed: b.Observed, Required: b.Required, Name: KeyfileName, Existing: requiredKeyfile, InUse: b.user(true)}
+	kept := stateful.Kept{Observed: b.Observed, Required: b.Required, Name: KeyfileName, Existing: requiredKeyfile, InUse: b.user(true)}
 	keyfile, err := kept.Value(keyfileKey, func() (string, error) {
-		return goldenpath.RandomBase64(keyfileBytes)
+		return stateful.RandomBase64(keyfileBytes)
 	})
 	if err != nil {
 		return nil, err
@@ -81,12 +82,12 @@ func (b build) user(keyfile bool) string {
 	if b.running == nil {
 		return ""
 	}
-	if keyfile && !slices.ContainsFunc(b.running.sts.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
+	if keyfile && !slices.ContainsFunc(b.running.StatefulSet.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
 		return v.Secret != nil && v.Secret.SecretName == b.names.Keyfile
 	}) {
 		return "" // A standalone server becoming a replica set: its first keyfile.
 	}
-	return "StatefulSet " + b.running.sts.GetName()
+	return "StatefulSet " + b.running.StatefulSet.GetName()
 }
 
 // host is the client Service's DNS name, stable across clusters' domains.

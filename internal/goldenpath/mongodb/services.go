@@ -1,45 +1,32 @@
 package mongodb
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/utils/ptr"
+
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
-// headlessService gives each member a stable DNS name (<pod>.<headless>.<ns>.svc) for the
-// replica set's configuration. It publishes members before they are ready, so that they can
-// find each other while the set forms.
+// mongoPort is the port every member serves clients and each other on.
+var mongoPort = stateful.Port{Name: portName, Port: port, AppProtocol: App} //nolint:gochecknoglobals // A constant port.
+
+// headlessService gives each member a stable DNS name for the replica set's configuration.
 func headlessService(b build) (runtime.Object, error) {
-	return &corev1.Service{
-		ObjectMeta: b.meta(b.names.Headless, componentDatabase),
-		Spec: corev1.ServiceSpec{
-			ClusterIP:                corev1.ClusterIPNone,
-			PublishNotReadyAddresses: true,
-			Selector:                 b.labels(componentDatabase),
-			Ports:                    servicePorts(),
-		},
-	}, nil
+	return stateful.HeadlessService(b.meta(b.names.Headless, componentDatabase), b.labels(componentDatabase), mongoPort), nil
 }
 
 // clientService is the endpoint applications connect to: ready members only.
 func clientService(b build) (runtime.Object, error) {
-	return &corev1.Service{
-		ObjectMeta: b.meta(b.names.Instance, componentDatabase),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: b.labels(componentDatabase),
-			Ports:    servicePorts(),
-		},
-	}, nil
+	return stateful.ClientService(b.meta(b.names.Instance, componentDatabase), b.labels(componentDatabase), mongoPort), nil
 }
 
-func servicePorts() []corev1.ServicePort {
-	return []corev1.ServicePort{{
-		Name:        portName,
-		Port:        port,
-		TargetPort:  intstr.FromString(portName),
-		Protocol:    corev1.ProtocolTCP,
-		AppProtocol: ptr.To(App),
-	}}
+// podDisruptionBudget keeps a majority of the replica set up through voluntary disruptions,
+// so that it keeps a primary.
+func podDisruptionBudget(b build) (runtime.Object, error) {
+	return stateful.MajorityBudget(b.meta(b.names.Instance, componentDatabase), b.labels(componentDatabase), b.Replicas), nil
+}
+
+// networkPolicy lets in pods of the XR's own namespace (its applications, the members and the
+// replica set Job) and of the namespaces in spec.access.namespaces, on the MongoDB port only.
+func networkPolicy(b build) (runtime.Object, error) {
+	return stateful.NetworkPolicy(b.meta(b.names.Instance, componentDatabase), b.labels(componentDatabase), b.Namespaces, port), nil
 }

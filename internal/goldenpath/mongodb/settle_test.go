@@ -11,6 +11,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // cluster is an observed instance, as a test describes it.
@@ -109,8 +110,8 @@ func TestSettle(t *testing.T) {
 		mongo70 = "docker.io/library/mongo:7.0"
 		digest  = "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	)
-	ask := func(replicas int32, version string, gib int64) params {
-		return params{Replicas: replicas, Version: version, StorageGB: gib, Storage: *resource.NewQuantity(gib<<30, resource.BinarySI)}
+	ask := func(replicas int32, version string, gib int64) stateful.Want {
+		return stateful.Want{Replicas: replicas, Version: version, Storage: *resource.NewQuantity(gib<<30, resource.BinarySI)}
 	}
 	type want struct {
 		Replicas int32
@@ -125,7 +126,7 @@ func TestSettle(t *testing.T) {
 
 	cases := map[string]struct {
 		reason string
-		ask    params
+		ask    stateful.Want
 		runs   *cluster
 		want   want
 	}{
@@ -265,14 +266,14 @@ func TestSettle(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			var rn *running
+			var rn *stateful.Running
 			if tc.runs != nil {
 				var err error
-				if rn, err = observedRunning(tc.runs.request()); err != nil {
+				if rn, err = engine.Observe(tc.runs.request(), StatefulSetName, requiredPods); err != nil {
 					t.Fatal(err)
 				}
 			}
-			p, refused, err := settle(tc.ask, rn)
+			p, refused, err := engine.Settle(tc.ask, rn)
 			got := want{Replicas: p.Replicas, Version: p.Version, Image: p.Image, Storage: p.Storage.String(), Err: err != nil}
 			if err != nil {
 				got.Storage = ""
@@ -305,7 +306,7 @@ func TestReleaseOf(t *testing.T) {
 		"mongo:07.0":                        "",
 	}
 	for image, want := range cases {
-		if got := releaseOf(image); got != want {
+		if got := engine.ReleaseOf(image); got != want {
 			t.Errorf("releaseOf(%q): want %q, got %q", image, want, got)
 		}
 	}

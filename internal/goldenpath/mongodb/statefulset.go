@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // Components, for the app.kubernetes.io/component label.
@@ -90,7 +92,7 @@ func (b build) podSpec() corev1.PodSpec {
 		AutomountServiceAccountToken:  ptr.To(false),
 		EnableServiceLinks:            ptr.To(false),
 		TerminationGracePeriodSeconds: ptr.To(int64(60)),
-		SecurityContext:               restrictedPod(),
+		SecurityContext:               stateful.RestrictedPod(mongodbUID),
 		Containers:                    []corev1.Container{b.mongod()},
 	}
 	if b.ReplicaSet() {
@@ -110,7 +112,7 @@ func (b build) podSpec() corev1.PodSpec {
 			Name:            keyfileVolume,
 			Image:           b.image(),
 			Command:         []string{"sh", "-c", fmt.Sprintf("cp %s/%s %s/%s && chmod 0400 %s/%s", keyfileSecretDir, keyfileKey, keyfileDir, keyfileKey, keyfileDir, keyfileKey)},
-			SecurityContext: restrictedContainer(),
+			SecurityContext: stateful.RestrictedContainer(),
 			Resources:       corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")}, Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}},
 			VolumeMounts: []corev1.VolumeMount{
 				{Name: keyfileSecretVolume, MountPath: keyfileSecretDir, ReadOnly: true},
@@ -144,7 +146,7 @@ func (b build) mongod() corev1.Container {
 		},
 		Ports:           []corev1.ContainerPort{{Name: portName, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
 		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
-		SecurityContext: restrictedContainer(),
+		SecurityContext: stateful.RestrictedContainer(),
 		VolumeMounts:    mounts,
 		// Starting on a large data set can take minutes; liveness waits for the start.
 		StartupProbe: &corev1.Probe{
@@ -185,25 +187,4 @@ func secretEnv(name, secret, key string) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
 	}}}
-}
-
-// restrictedPod passes the Pod Security "restricted" profile at the pod level.
-func restrictedPod() *corev1.PodSecurityContext {
-	return &corev1.PodSecurityContext{
-		RunAsNonRoot:        ptr.To(true),
-		RunAsUser:           ptr.To(int64(mongodbUID)),
-		RunAsGroup:          ptr.To(int64(mongodbUID)),
-		FSGroup:             ptr.To(int64(mongodbUID)),
-		FSGroupChangePolicy: ptr.To(corev1.FSGroupChangeOnRootMismatch),
-		SeccompProfile:      &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-	}
-}
-
-// restrictedContainer passes the Pod Security "restricted" profile at the container level.
-func restrictedContainer() *corev1.SecurityContext {
-	return &corev1.SecurityContext{
-		AllowPrivilegeEscalation: ptr.To(false),
-		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		RunAsNonRoot:             ptr.To(true),
-	}
 }

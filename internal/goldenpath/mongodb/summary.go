@@ -5,14 +5,13 @@ import (
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // ConditionDatabaseReady is the XR condition that says how the database as a whole is doing.
@@ -128,73 +127,8 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 
 // membersMessage is e.g. "2/3 replicas ready; waiting for mongodb-3a4f75ae-2 (ContainersNotReady)".
 func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
-	// What is composed, not what is observed: a StatefulSet scaled by hand to millions of
-	// replicas must not make a list of millions of names.
-	want, _ := sts.Resource.Object.GetInteger("spec.replicas")
-	ready, _ := sts.Observed.GetInteger("status.readyReplicas") // Absent while none is ready.
-	ready = min(max(ready, 0), want)
-	msg := fmt.Sprintf("%d/%d replicas ready", ready, want)
-
-	pods, ok := r.Required[requiredPods]
-	if !ok {
-		// Until Crossplane has fetched the pods, the counts are all there is; when every
-		// replica is ready, the StatefulSet says what else it waits for (e.g. a rollout).
-		if ready < want {
-			return msg
-		}
-		return msg + "; " + sts.Message
-	}
-	n := namesFor(r.Instance)
-	status := make(map[string]string, len(pods))
-	for _, p := range pods {
-		var pod corev1.Pod
-		if err := decode(p.Resource.Object, &pod); err != nil {
-			continue
-		}
-		status[pod.GetName()] = podProblem(&pod)
-	}
-	var waiting []string
-	for i := int32(0); int64(i) < want && i < MaxReplicas; i++ {
-		name := n.Pod(i)
-		problem, exists := status[name]
-		switch {
-		case !exists:
-			waiting = append(waiting, name+" (not created)")
-		case problem != "":
-			waiting = append(waiting, name+" ("+problem+")")
-		}
-	}
-	if len(waiting) == 0 {
-		return msg + "; " + sts.Message
-	}
-	return msg + "; waiting for " + strings.Join(waiting, ", ")
-}
-
-// podProblem is why a pod is not ready, or "" when it is.
-func podProblem(p *corev1.Pod) string {
-	if p.DeletionTimestamp != nil {
-		return "terminating"
-	}
-	for _, cs := range p.Status.ContainerStatuses {
-		if w := cs.State.Waiting; w != nil && w.Reason != "" {
-			return w.Reason
-		}
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type != corev1.PodReady {
-			continue
-		}
-		if c.Status == corev1.ConditionTrue {
-			return ""
-		}
-		if c.Reason != "" {
-			return c.Reason
-		}
-	}
-	if p.Status.Phase == corev1.PodPending || p.Status.Phase == "" {
-		return "Pending"
-	}
-	return "NotReady"
+	pods, fetched := r.Required[requiredPods]
+	return stateful.MembersMessage(sts, pods, fetched)
 }
 
 func find(rs []goldenpath.Readiness, name resource.Name) *goldenpath.Readiness {

@@ -1,4 +1,4 @@
-package goldenpath
+package stateful
 
 import (
 	"crypto/rand"
@@ -7,12 +7,9 @@ import (
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
-)
 
-// ErrRequirementsPending is returned by a blueprint that cannot compose before Crossplane
-// has fetched the required resources it asked for. Crossplane calls the function again with
-// them in the same reconcile, so nothing is composed from a guess.
-var ErrRequirementsPending = errors.New("waiting for Crossplane to fetch required resources")
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+)
 
 // Kept is a Secret whose values are generated exactly once and then kept: from the observed
 // Secret, or from a Secret of the same name that exists without being composed (restored from
@@ -44,7 +41,7 @@ func (k Kept) Value(key string, generate func() (string, error)) (string, error)
 	}
 	existing, fetched := k.Required[k.Existing]
 	if !fetched {
-		return "", ErrRequirementsPending
+		return "", goldenpath.ErrRequirementsPending
 	}
 	if len(existing) > 0 {
 		return secretValue(existing[0].Resource.Object, existing[0].Resource.GetName(), key)
@@ -55,7 +52,7 @@ func (k Kept) Value(key string, generate func() (string, error)) (string, error)
 	if k.Volumes != "" {
 		volumes, fetched := k.Required[k.Volumes]
 		if !fetched {
-			return "", ErrRequirementsPending
+			return "", goldenpath.ErrRequirementsPending
 		}
 		if len(volumes) > 0 {
 			names := make([]string, len(volumes))

@@ -1,0 +1,86 @@
+package stateful
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+)
+
+// maxMembers bounds the members a message lists, whatever a StatefulSet says.
+const maxMembers = 16
+
+// MembersMessage says how a StatefulSet's members are doing, naming each one waited for, e.g.
+// "2/3 replicas ready; waiting for mongodb-3a4f75ae-2 (ContainersNotReady)". pods are the
+// members' pods as Crossplane fetched them; fetched is false until it has. The member count
+// is the composed one, not the observed: a StatefulSet scaled by hand to millions of replicas
+// must not make a list of millions of names.
+func MembersMessage(sts *goldenpath.Readiness, pods []resource.Required, fetched bool) string {
+	want, _ := sts.Resource.Object.GetInteger("spec.replicas")
+	ready, _ := sts.Observed.GetInteger("status.readyReplicas") // Absent while none is ready.
+	ready = min(max(ready, 0), want)
+	msg := fmt.Sprintf("%d/%d replicas ready", ready, want)
+
+	if !fetched {
+		// Until Crossplane has fetched the pods, the counts are all there is; when every
+		// replica is ready, the StatefulSet says what else it waits for (e.g. a rollout).
+		if ready < want {
+			return msg
+		}
+		return msg + "; " + sts.Message
+	}
+	problems := make(map[string]string, len(pods))
+	for _, p := range pods {
+		var pod corev1.Pod
+		if err := goldenpath.Decode(p.Resource.Object, &pod, ""); err != nil {
+			continue
+		}
+		problems[pod.GetName()] = PodProblem(&pod)
+	}
+	var waiting []string
+	for i := int64(0); i < want && i < maxMembers; i++ {
+		name := fmt.Sprintf("%s-%d", sts.Resource.Object.GetName(), i)
+		problem, exists := problems[name]
+		switch {
+		case !exists:
+			waiting = append(waiting, name+" (not created)")
+		case problem != "":
+			waiting = append(waiting, name+" ("+problem+")")
+		}
+	}
+	if len(waiting) == 0 {
+		return msg + "; " + sts.Message
+	}
+	return msg + "; waiting for " + strings.Join(waiting, ", ")
+}
+
+// PodProblem is why a pod is not ready, or "" when it is.
+func PodProblem(p *corev1.Pod) string {
+	if p.DeletionTimestamp != nil {
+		return "terminating"
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if w := cs.State.Waiting; w != nil && w.Reason != "" {
+			return w.Reason
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type != corev1.PodReady {
+			continue
+		}
+		if c.Status == corev1.ConditionTrue {
+			return ""
+		}
+		if c.Reason != "" {
+			return c.Reason
+		}
+	}
+	if p.Status.Phase == corev1.PodPending || p.Status.Phase == "" {
+		return "Pending"
+	}
+	return "NotReady"
+}
