@@ -105,7 +105,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	rsp.Requirements = requirements
 
-	log.Debug("Composed", "instance", inst.Name, "resources", len(c.Resources), "ready", summary.Ready, "reason", summary.Reason)
+	log.Debug("Composed", "instance", inst.Name, "resources", len(c.Resources), "state", summary.State, "reason", summary.Reason)
 	return rsp, nil
 }
 

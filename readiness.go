@@ -1,7 +1,10 @@
 package main
 
 import (
+	"cmp"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -18,33 +21,48 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 		rd := goldenpath.Readiness{Resource: r, Message: "not created yet"}
 		if oc, ok := observed[r.Name]; ok {
 			rd.Observed = oc.Resource
-			rd.Ready, rd.Failed, rd.Message = kstatus(oc.Resource.Object)
+			rd.State, rd.Message = kstatus(oc.Resource.Object)
 		}
 		rs = append(rs, rd)
 	}
 	return rs
 }
 
-// kstatus returns whether the object is ready, whether it failed, and why.
-func kstatus(obj map[string]any) (bool, bool, string) {
+// kstatus returns the state of an object and why.
+func kstatus(obj map[string]any) (goldenpath.State, string) {
 	u := &unstructured.Unstructured{Object: statusView(obj)}
 	res, err := status.Compute(u)
 	if err != nil {
-		return false, false, "cannot compute status: " + err.Error()
+		return goldenpath.Waiting, "cannot compute status: " + err.Error()
 	}
 	switch res.Status {
 	case status.CurrentStatus:
-		// kstatus calls a Job that has started Current; what it composes is only done when
-		// the Job has run to completion.
-		if u.GetKind() == "Job" && !complete(u) {
-			return false, false, res.Message
+		if rule, ok := readinessRules[u.GroupVersionKind().GroupKind()]; ok {
+			if state, msg := rule(u); state != goldenpath.Ready {
+				return state, cmp.Or(msg, res.Message)
+			}
 		}
-		return true, false, "ready"
+		return goldenpath.Ready, "ready"
 	case status.FailedStatus:
-		return false, true, res.Message
+		return goldenpath.Failed, res.Message
 	default:
-		return false, false, res.Message
+		return goldenpath.Waiting, res.Message
 	}
+}
+
+// readinessRules are what a composed resource needs beyond kstatus's Current to be ready, by
+// kind, as function-auto-ready keeps its health checks.
+//
+//nolint:gochecknoglobals // A table of rules, read only.
+var readinessRules = map[schema.GroupKind]func(u *unstructured.Unstructured) (goldenpath.State, string){
+	// kstatus calls a Job that has started Current; what it composes is only done when the
+	// Job has run to completion.
+	{Group: "batch", Kind: "Job"}: func(u *unstructured.Unstructured) (goldenpath.State, string) {
+		if complete(u) {
+			return goldenpath.Ready, ""
+		}
+		return goldenpath.Waiting, ""
+	},
 }
 
 // complete tells whether a Job has its Complete condition.
@@ -121,7 +139,7 @@ func setReadiness(desired map[resource.Name]*resource.DesiredComposed, rs []gold
 			continue
 		}
 		dc.Ready = resource.ReadyFalse
-		if rd.Ready {
+		if rd.State == goldenpath.Ready {
 			dc.Ready = resource.ReadyTrue
 		}
 	}

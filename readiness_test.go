@@ -5,14 +5,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
 // TestKstatus checks readiness of observed objects as they arrive from Crossplane: decoded
 // from protobuf Structs, every number a float64.
 func TestKstatus(t *testing.T) {
 	type want struct {
-		Ready, Failed bool
-		Message       string
+		State   goldenpath.State
+		Message string
 	}
 	cases := map[string]struct {
 		reason string
@@ -23,7 +25,7 @@ func TestKstatus(t *testing.T) {
 			reason: "All replicas ready and updated at the current generation.",
 			obj: `{apiVersion: apps/v1, kind: StatefulSet, metadata: {name: db, generation: 2},
 				spec: {replicas: 3}, status: {observedGeneration: 2, replicas: 3, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: a, updateRevision: a}}`,
-			want: want{Ready: true, Message: "ready"},
+			want: want{State: goldenpath.Ready, Message: "ready"},
 		},
 		"StatefulSetOldGeneration": {
 			reason: "A spec change the controller has not seen yet is not ready.",
@@ -40,7 +42,7 @@ func TestKstatus(t *testing.T) {
 		"JobComplete": {
 			reason: "A complete Job is ready.",
 			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {succeeded: 1, conditions: [{type: Complete, status: "True"}]}}`,
-			want:   want{Ready: true, Message: "ready"},
+			want:   want{State: goldenpath.Ready, Message: "ready"},
 		},
 		"JobRunning": {
 			reason: "A Job that has started but not completed is not ready: kstatus alone says Current.",
@@ -50,12 +52,12 @@ func TestKstatus(t *testing.T) {
 		"JobFailed": {
 			reason: "A failed Job has failed: it will not become ready by waiting.",
 			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {failed: 7, conditions: [{type: Failed, status: "True", message: "BackoffLimitExceeded"}]}}`,
-			want:   want{Failed: true, Message: "Job Failed. failed: 7/1"},
+			want:   want{State: goldenpath.Failed, Message: "Job Failed. failed: 7/1"},
 		},
 		"SecretExists": {
 			reason: "A Secret is ready once it exists.",
 			obj:    `{apiVersion: v1, kind: Secret, metadata: {name: s}}`,
-			want:   want{Ready: true, Message: "ready"},
+			want:   want{State: goldenpath.Ready, Message: "ready"},
 		},
 	}
 	for name, tc := range cases {
@@ -65,7 +67,7 @@ func TestKstatus(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got want
-			got.Ready, got.Failed, got.Message = kstatus(obj)
+			got.State, got.Message = kstatus(obj)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nkstatus(...): -want, +got:\n%s", tc.reason, diff)
 			}

@@ -54,12 +54,12 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 	ready := 0
 	resources := make([]any, 0, len(rs))
 	for _, rd := range rs {
-		if rd.Ready {
+		if rd.State == goldenpath.Ready {
 			ready++
 		}
 		resources = append(resources, map[string]any{
 			"name": rd.Resource.Object.GetName(), "kind": rd.Resource.Object.GetKind(),
-			"ready": rd.Ready, "message": rd.Message,
+			"ready": rd.State == goldenpath.Ready, "message": rd.Message,
 		})
 	}
 	previous, _ := oxr.Resource.GetString("status.phase") // Absent on a new XR.
@@ -81,7 +81,7 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 	observed := observedConditions(oxr)
 
 	// Each condition type once: response.Condition* appends a condition.
-	if s.Ready {
+	if s.State == goldenpath.Ready {
 		response.ConditionTrue(rsp, s.Condition, s.Reason).WithMessage(s.Message).TargetComposite()
 	} else {
 		response.ConditionFalse(rsp, s.Condition, s.Reason).WithMessage(s.Message).TargetComposite()
@@ -138,9 +138,9 @@ func changed(observed map[string]map[string]any, c *fnv1.Condition) bool {
 // ready or degraded before, and Provisioning until it is ready the first time.
 func phaseOf(s goldenpath.Summary, previous string) string {
 	switch {
-	case s.Ready:
+	case s.State == goldenpath.Ready:
 		return PhaseReady
-	case s.Failed:
+	case s.State == goldenpath.Failed:
 		return PhaseFailed
 	case previous == PhaseReady || previous == PhaseDegraded:
 		return PhaseDegraded

@@ -142,25 +142,32 @@ type Refusal struct {
 	Message string
 }
 
+// State of a composed resource, or of an instance as a whole.
+type State int
+
+const (
+	// Waiting for something that may come by itself (a pod starting, a rollout).
+	Waiting State = iota
+	// Ready to serve.
+	Ready
+	// Failed means it cannot become ready without someone acting (e.g. a failed Job).
+	Failed
+)
+
 // Readiness of one composed resource.
 type Readiness struct {
 	Resource Resource
 	// Observed is nil while the resource does not exist yet.
 	Observed *composed.Unstructured
-	Ready    bool
-	// Failed is true when the resource cannot become ready without a change (e.g. a
-	// failed Job).
-	Failed  bool
-	Message string
+	State    State
+	Message  string
 }
 
 // Summary of an instance's readiness, for the golden path's status condition.
 type Summary struct {
 	// Condition type, e.g. DatabaseReady.
 	Condition string
-	Ready     bool
-	// Failed is true when the instance cannot become ready without someone acting.
-	Failed bool
+	State     State
 	// Reason in CamelCase, e.g. Available or WaitingForReplicas.
 	Reason  string
 	Message string

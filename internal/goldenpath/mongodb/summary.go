@@ -87,8 +87,8 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	s := goldenpath.Summary{Condition: ConditionDatabaseReady}
 	var unready []goldenpath.Readiness
 	for _, rd := range rs {
-		if rd.Failed {
-			s.Failed, s.Reason = true, ReasonFailed
+		if rd.State == goldenpath.Failed {
+			s.State, s.Reason = goldenpath.Failed, ReasonFailed
 			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
 			if rd.Resource.Object.GetKind() == "Job" {
 				// A Job does not run again by itself; Crossplane re-creates a deleted one.
@@ -96,12 +96,12 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 			}
 			return s
 		}
-		if !rd.Ready {
+		if rd.State != goldenpath.Ready {
 			unready = append(unready, rd)
 		}
 	}
 	if len(unready) == 0 {
-		s.Ready, s.Reason = true, ReasonAvailable
+		s.State, s.Reason = goldenpath.Ready, ReasonAvailable
 		s.Message = fmt.Sprintf("%s ready at %s", c.Description, c.Status["endpoint"])
 		return s
 	}
@@ -112,7 +112,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	case sts == nil || sts.Observed == nil:
 		s.Reason = ReasonCreating
 		s.Message = "creating " + list(unready)
-	case !sts.Ready:
+	case sts.State != goldenpath.Ready:
 		s.Reason = ReasonWaitingForMembers
 		s.Message = membersMessage(r, sts)
 	case job >= 0:
