@@ -148,12 +148,15 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 		p + annotationTitle:          r.Object.GetName() + " " + component,
 		p + annotationDescription:    c.About,
 		p + annotationLabelSelector:  labels.SelectorFromSet(selector).String(),
-		p + annotationOwner:          pick(annotationOwner, in.Backstage.Owner, "group:default/"+ns),
-		p + annotationSystem:         pick(annotationSystem, in.Backstage.System, ns),
+		p + annotationOwner:          pick(annotationOwner, c.Owner, in.Backstage.Owner, namespaced("group:default/", ns)),
+		p + annotationSystem:         pick(annotationSystem, c.System, in.Backstage.System, ns),
 		p + annotationLifecycle:      pick(annotationLifecycle, in.Backstage.Lifecycle),
 		p + annotationComponentType:  component,
 		p + annotationSubcomponentOf: "component:" + in.Backstage.EntityNamespace + "/" + xrEntity,
 	}
+	// A cluster-scoped XR has no namespace to default to: with nothing else to go by, the
+	// ingestor's own defaults apply rather than an owner group:default/ that does not exist.
+	maps.DeleteFunc(a, func(_, v string) bool { return v == "" })
 	if deps := xrAnn[p+annotationDependsOn]; deps != "" {
 		a[p+annotationDependsOn] = deps
 	}
@@ -174,6 +177,14 @@ func merge(ms ...map[string]string) map[string]string {
 
 // templateLabels is where a workload's pod template keeps its labels.
 var templateLabels = []string{"spec", "template", "metadata", "labels"} //nolint:gochecknoglobals // A constant path.
+
+// namespaced is prefix+ns, or empty for a cluster-scoped XR.
+func namespaced(prefix, ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return prefix + ns
+}
 
 // maxDependsOn bounds the entity references copied from the XR's dependsOn annotation.
 const maxDependsOn = 32

@@ -19,27 +19,27 @@ import (
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
-	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb"
+	"github.com/open-service-portal/function-golden-path/internal/registry"
 )
-
-// blueprints are the golden paths an Input can select. A new golden path is a new package
-// implementing goldenpath.Blueprint and one line here (and in the Input's enum).
-var blueprints = map[string]goldenpath.Blueprint{ //nolint:gochecknoglobals // A registry, read only.
-	"MongoDB": mongodb.Blueprint{},
-}
 
 // Function composes golden paths.
 type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
 	log logging.Logger
+	// goldenPaths an Input can select, by name; nil selects from the registry's.
+	goldenPaths map[string]goldenpath.Registration
 }
 
 // RunFunction runs the Function.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, response.DefaultTTL)
 
-	in, bp, err := inputOf(req)
+	goldenPaths := f.goldenPaths
+	if goldenPaths == nil {
+		goldenPaths = registry.All
+	}
+	in, bp, err := inputOf(req, goldenPaths)
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot get Function input"))
 		return rsp, nil
@@ -143,21 +143,21 @@ func stateOf(req *fnv1.RunFunctionRequest) (*state, error) {
 }
 
 // inputOf reads, defaults and validates the Function's input and finds its golden path.
-func inputOf(req *fnv1.RunFunctionRequest) (*v1beta1.Input, goldenpath.Blueprint, error) {
+func inputOf(req *fnv1.RunFunctionRequest, goldenPaths map[string]goldenpath.Registration) (*v1beta1.Input, goldenpath.Blueprint, error) {
 	in := &v1beta1.Input{}
 	if err := decodeInput(req, in); err != nil {
 		return nil, nil, err
 	}
 	in.Default()
 	errs := in.Validate()
-	bp, ok := blueprints[in.GoldenPath]
+	reg, ok := goldenPaths[in.GoldenPath]
 	if !ok {
-		errs = append(errs, field.NotSupported(field.NewPath("goldenPath"), in.GoldenPath, slices.Sorted(maps.Keys(blueprints))))
+		errs = append(errs, field.NotSupported(field.NewPath("goldenPath"), in.GoldenPath, slices.Sorted(maps.Keys(goldenPaths))))
 	}
 	if len(errs) > 0 {
 		return nil, nil, errs.ToAggregate()
 	}
-	return in, bp, nil
+	return in, reg.Blueprint, nil
 }
 
 // decodeInput reads the Input as request.GetInput does, rejecting unknown fields, but names

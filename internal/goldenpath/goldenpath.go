@@ -6,14 +6,8 @@ package goldenpath
 import (
 	"encoding/json"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -23,17 +17,6 @@ import (
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 )
 
-// The SDK converts typed objects through its package-level composed.Scheme, so the kinds that
-// golden paths compose are registered there once.
-func init() { //nolint:gochecknoinits // composed.Scheme is package state by the SDK's design.
-	for _, add := range []func(*runtime.Scheme) error{
-		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme,
-		policyv1.AddToScheme, networkingv1.AddToScheme,
-	} {
-		utilruntime.Must(add(composed.Scheme))
-	}
-}
-
 // ErrRequirementsPending is returned by a blueprint that cannot compose before Crossplane
 // has fetched the required resources it asked for. Crossplane calls the function again with
 // them in the same reconcile, so nothing is composed from a guess.
@@ -41,10 +24,6 @@ var ErrRequirementsPending = errors.New("waiting for Crossplane to fetch require
 
 // A Blueprint composes the resources of one golden path.
 type Blueprint interface {
-	// App is the golden path's app.kubernetes.io/name, e.g. "mongodb". It is part of
-	// every selector the blueprint writes, so it can never change.
-	App() string
-
 	// Compose validates the XR spec and returns the desired resources. Problems with the
 	// spec are returned as a field.ErrorList aggregate, each naming its field.
 	Compose(r Request) (*Composition, error)
@@ -101,6 +80,11 @@ type Composition struct {
 	// About is the instance for its Backstage entity: text that does not change with the spec,
 	// since the ingestor copies it once.
 	About string
+
+	// Owner and System are the golden path's own defaults for the Backstage entity (e.g. a
+	// tenant namespace's team), before the Input's and the XR's namespace; the XR's own
+	// annotations win over them.
+	Owner, System string
 
 	// Links of the golden path for the Backstage entity (e.g. documentation), which do not
 	// change with the spec either.

@@ -7,11 +7,17 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/crossplane/function-sdk-go/resource/composed"
 )
 
 // TestObject checks that a typed object becomes a desired resource holding only what was
 // set: Crossplane owns every field it applies.
 func TestObject(t *testing.T) {
+	// The registry registers what golden paths compose; this test registers its own kind.
+	if err := appsv1.AddToScheme(composed.Scheme); err != nil {
+		t.Fatal(err)
+	}
 	sts := &appsv1.StatefulSet{
 		ObjectMeta: metav1.ObjectMeta{Name: "db"},
 		Spec: appsv1.StatefulSetSpec{

@@ -7,6 +7,13 @@ import (
 	"fmt"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -16,6 +23,9 @@ import (
 
 // App is the app.kubernetes.io/name of everything this golden path composes.
 const App = "mongodb"
+
+// Name of the golden path and of its engine, for the Input and for humans.
+const Name = "MongoDB"
 
 // Fixed facts of the deployment.
 const (
@@ -76,8 +86,31 @@ type Blueprint struct{}
 
 var _ goldenpath.Blueprint = Blueprint{}
 
-// App returns the golden path's app.kubernetes.io/name.
-func (Blueprint) App() string { return App }
+// Registration is what the function's core knows of the MongoDB golden path.
+//
+//nolint:gochecknoglobals // A description, read only.
+var Registration = goldenpath.Registration{
+	Name:      Name,
+	XR:        schema.GroupVersionKind{Group: "database.platform.io", Version: "v1alpha1", Kind: "MongoDB"},
+	Scope:     goldenpath.Namespaced,
+	Condition: ConditionDatabaseReady,
+	Composes: []schema.GroupVersionKind{
+		corev1.SchemeGroupVersion.WithKind("Secret"),
+		corev1.SchemeGroupVersion.WithKind("Service"),
+		appsv1.SchemeGroupVersion.WithKind("StatefulSet"),
+		policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"),
+		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
+		batchv1.SchemeGroupVersion.WithKind("Job"),
+	},
+	// The members' pods, to name the one not ready; the first member's volume, before a
+	// password is generated (the credentials Secrets it asks for are composed kinds).
+	Reads: []schema.GroupVersionKind{
+		corev1.SchemeGroupVersion.WithKind("Pod"),
+		corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim"),
+	},
+	Example:   "example/mongodb",
+	Blueprint: Blueprint{},
+}
 
 func replicaSet(b build) bool { return b.ReplicaSet() }
 

@@ -48,7 +48,7 @@ const (
 //
 //nolint:gochecknoglobals // A description of the engine, read only.
 var engine = stateful.Engine{
-	Name:       "MongoDB",
+	Name:       Name,
 	Image:      "mongo",
 	Container:  container,
 	DataVolume: dataVolume,
