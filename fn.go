@@ -86,7 +86,11 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rs := assess(c, observed)
 	summary := bp.Summarize(r, c, rs)
 
-	phase := writeStatus(rsp, oxr, st.dxr, inst, c, rs, summary)
+	phase, err := writeStatus(rsp, oxr, st.dxr, inst, c, rs, summary)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot write the golden path's status fields"))
+		return rsp, nil
+	}
 	rsp.Meta.Ttl = durationpb.New(ttlFor(phase))
 
 	// Desired resources of earlier pipeline steps pass through; this step's own replace

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
@@ -50,7 +51,7 @@ func ttlFor(phase string) time.Duration {
 // which Crossplane turns into events on the XR. Events are emitted when a condition changes,
 // not on every call: Kubernetes drops an object's events past 25 in a burst, and a new
 // instance's last event (it became ready) must not be the one dropped. It returns the phase.
-func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) string {
+func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) (string, error) {
 	ready := 0
 	resources := make([]any, 0, len(rs))
 	for _, rd := range rs {
@@ -75,7 +76,15 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		"resources":          resources,
 		"observedGeneration": generation,
 	}
-	maps.Copy(fields, c.Status)
+	if c.Status != nil {
+		j, err := json.Marshal(c.Status)
+		if err != nil {
+			return "", err
+		}
+		if err := json.Unmarshal(j, &fields); err != nil {
+			return "", err
+		}
+	}
 	status, _ := dxr.Resource.Object["status"].(map[string]any)
 	dxr.Resource.Object["status"] = merged(status, fields)
 	observed := observedConditions(oxr)
@@ -97,7 +106,7 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 	}
 
 	writeRefusals(rsp, c.Refused, observed)
-	return phase
+	return phase, nil
 }
 
 // merged returns the union of the maps; later ones win.

@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -90,8 +91,9 @@ type Composition struct {
 	// change with the spec either.
 	Links []v1beta1.Link
 
-	// Status are golden-path specific XR status fields, e.g. endpoint and connectionSecret.
-	Status map[string]any
+	// Status holds the golden path's own XR status fields (e.g. endpoint, connectionSecret):
+	// a struct whose JSON is merged into the XR's status.
+	Status any
 
 	// Refused are requested changes the blueprint did not roll out, because they would
 	// break or lose data. The resources keep what they have.
@@ -119,7 +121,7 @@ type Resource struct {
 // Refusal is a requested change that is not rolled out.
 type Refusal struct {
 	// Field of the XR, e.g. spec.storageGB.
-	Field string
+	Field *field.Path
 	// Reason in CamelCase, e.g. StorageShrinkRefused.
 	Reason string
 	// Message for humans: what was asked, what is kept and what to do.

@@ -82,7 +82,7 @@ func (e Engine) Settle(want Want, rn *Running) (Want, []goldenpath.Refusal, erro
 }
 
 func refusal(path *field.Path, reason, format string, args ...any) *goldenpath.Refusal {
-	return &goldenpath.Refusal{Field: path.String(), Reason: reason, Message: path.String() + ": " + fmt.Sprintf(format, args...)}
+	return &goldenpath.Refusal{Field: path, Reason: reason, Message: path.String() + ": " + fmt.Sprintf(format, args...)}
 }
 
 // settleStorage keeps the volume size as the StatefulSet has it, in its own units: its

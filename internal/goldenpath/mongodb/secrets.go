@@ -91,8 +91,10 @@ func (b build) user(keyfile bool) string {
 }
 
 // host is the client Service's DNS name, stable across clusters' domains.
-func (b build) host() string {
-	return fmt.Sprintf("%s.%s.svc", b.names.Instance, b.XR.Resource.GetNamespace())
+func (b build) host() string { return host(b.Request) }
+
+func host(r goldenpath.Request) string {
+	return fmt.Sprintf("%s.%s.svc", r.Instance.Name, r.XR.Resource.GetNamespace())
 }
 
 // memberHost is the stable DNS name of one replica set member.

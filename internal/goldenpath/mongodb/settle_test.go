@@ -279,7 +279,7 @@ func TestSettle(t *testing.T) {
 				got.Storage = ""
 			}
 			for _, r := range refused {
-				got.Refused = append(got.Refused, fmt.Sprintf("%s %s", r.Field, r.Reason))
+				got.Refused = append(got.Refused, fmt.Sprintf("%s %s", r.Field.String(), r.Reason))
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nsettle(...): -want, +got:\n%s", tc.reason, diff)

@@ -102,7 +102,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	}
 	if len(unready) == 0 {
 		s.State, s.Reason = goldenpath.Ready, ReasonAvailable
-		s.Message = fmt.Sprintf("%s ready at %s", c.Description, c.Status["endpoint"])
+		s.Message = fmt.Sprintf("%s ready at %s", c.Description, endpoint(r))
 		return s
 	}
 
@@ -148,19 +148,25 @@ func list(rs []goldenpath.Readiness) string {
 	return strings.Join(ns, ", ")
 }
 
-// statusOf are the MongoDB status fields of the XR.
-func statusOf(b build) map[string]any {
-	st := map[string]any{
-		"endpoint":         fmt.Sprintf("%s:%d", b.host(), port),
-		"connectionSecret": b.names.Credentials,
-	}
-	if b.Version != "" {
-		st["version"] = b.Version
-	}
-	if b.ReplicaSet() {
-		st["replicaSet"] = replicaSetName
-	}
-	return st
+// Status are the MongoDB fields of the XR's status.
+type Status struct {
+	// Endpoint is host:port of the client Service.
+	Endpoint string `json:"endpoint"`
+	// ConnectionSecret names the credentials Secret.
+	ConnectionSecret string `json:"connectionSecret"`
+	// Version is the release rolled out, absent while it cannot be told.
+	Version string `json:"version,omitempty"`
+	// ReplicaSet is the replica set's name, for replica sets.
+	ReplicaSet string `json:"replicaSet,omitempty"`
+}
+
+func statusOf(b build) Status {
+	return Status{Endpoint: endpoint(b.Request), ConnectionSecret: b.names.Credentials, Version: b.Version, ReplicaSet: b.replicaSetName()}
+}
+
+// endpoint is host:port of the client Service.
+func endpoint(r goldenpath.Request) string {
+	return fmt.Sprintf("%s:%d", host(r), port)
 }
 
 // links of the Backstage entity: the manual, whatever the release (the entity's annotations
