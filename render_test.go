@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -131,36 +133,72 @@ func TestRenderExamples(t *testing.T) {
 				if inst == "" {
 					t.Fatalf("status.instanceName is empty")
 				}
-				checkStatus(t, first.XR, "Provisioning", "False")
+				e := expectations(t, dir)
+				checkStatus(t, e, first.XR, "Provisioning", "False")
+				if diff := cmp.Diff(e.Composes[filepath.Base(xr)], slices.Sorted(maps.Keys(first.Composed)), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+					t.Errorf("pipeline names (expect.yaml's composes): -want, +got:\n%s", diff)
+				}
 				for pname, o := range first.Composed {
 					checkLabels(t, pname, o, first.XR.GetName(), inst)
 					checkRestricted(t, pname, o)
 				}
-				checkWorkload(t, first.Composed["mongodb-statefulset"], first.XR.GetName())
-				checkTopology(t, first)
+				checkWorkload(t, first.Composed[e.Workload], first.XR.GetName())
 			})
 		}
 	}
 }
 
-// TestRenderSteadyState renders the example with its observed resources: every name and the
-// password are kept, and the XR is Ready.
+// TestRenderSteadyState renders every example's xr.yaml with its observed resources
+// (observed.yaml): every name and the kept secret are kept, and the XR is Ready.
 func TestRenderSteadyState(t *testing.T) {
 	target := serve(t)
-	fresh := render(t, target, "example/mongodb", "example/mongodb/xr.yaml")
-	steady := render(t, target, "example/mongodb", "example/mongodb/xr.yaml", "--observed-resources", observedExample)
+	for dir := range examples(t) {
+		observed := filepath.Join(dir, "observed.yaml")
+		if !exists(observed) {
+			continue
+		}
+		t.Run(dir, func(t *testing.T) {
+			e := expectations(t, dir)
+			xr := filepath.Join(dir, "xr.yaml")
+			fresh := render(t, target, dir, xr)
+			steady := render(t, target, dir, xr, "--observed-resources", observed)
 
-	if diff := cmp.Diff(names(fresh), names(steady)); diff != "" {
-		t.Errorf("names with observed resources: -fresh, +steady:\n%s", diff)
+			if diff := cmp.Diff(names(fresh), names(steady)); diff != "" {
+				t.Errorf("names with observed resources: -fresh, +steady:\n%s", diff)
+			}
+			if e.Kept.Resource != "" {
+				v, _, _ := unstructured.NestedString(steady.Composed[e.Kept.Resource].Object, "data", e.Kept.Key)
+				if got, _ := base64.StdEncoding.DecodeString(v); string(got) != e.Kept.Value {
+					t.Errorf("%s %s: want the observed one, got %q", e.Kept.Resource, e.Kept.Key, got)
+				}
+			}
+			checkStatus(t, e, steady.XR, "Ready", "True")
+			all := fmt.Sprintf("%d/%d", len(steady.Composed), len(steady.Composed))
+			if got, _, _ := unstructured.NestedString(steady.XR.Object, "status", "readyResources"); got != all {
+				t.Errorf("status.readyResources: want %s, got %q", all, got)
+			}
+		})
 	}
-	pw, _, _ := unstructured.NestedString(steady.Composed["mongodb-credentials"].Object, "data", "password")
-	if got, _ := base64.StdEncoding.DecodeString(pw); string(got) != observedPassword {
-		t.Errorf("password: want the observed one, got %q", got)
+}
+
+// expectation is an example's expect.yaml.
+type expectation struct {
+	Workload  string              `json:"workload"`
+	Condition string              `json:"condition"`
+	Status    []string            `json:"status"`
+	Composes  map[string][]string `json:"composes"`
+	Kept      struct {
+		Resource, Key, Value string
+	} `json:"kept"`
+}
+
+func expectations(t *testing.T, dir string) expectation {
+	t.Helper()
+	var e expectation
+	if err := yaml.Unmarshal([]byte(readFile(t, filepath.Join(dir, "expect.yaml"))[0]), &e); err != nil || e.Workload == "" || e.Condition == "" {
+		t.Fatalf("%s/expect.yaml: needs at least workload and condition: %v", dir, err)
 	}
-	checkStatus(t, steady.XR, "Ready", "True")
-	if got, _, _ := unstructured.NestedString(steady.XR.Object, "status", "readyResources"); got != "8/8" {
-		t.Errorf("status.readyResources: want 8/8, got %q", got)
-	}
+	return e
 }
 
 // TestValidateExamples runs `crossplane resource validate` of every example XR against its
@@ -208,7 +246,7 @@ func names(r rendered) map[string]string {
 	return out
 }
 
-func checkStatus(t *testing.T, xr *unstructured.Unstructured, phase, ready string) {
+func checkStatus(t *testing.T, e expectation, xr *unstructured.Unstructured, phase, ready string) {
 	t.Helper()
 	if got, _, _ := unstructured.NestedString(xr.Object, "status", "phase"); got != phase {
 		t.Errorf("status.phase: want %s, got %q", phase, got)
@@ -219,7 +257,7 @@ func checkStatus(t *testing.T, xr *unstructured.Unstructured, phase, ready strin
 		m, _ := c.(map[string]any)
 		found[fmt.Sprint(m["type"])] = fmt.Sprint(m["status"])
 	}
-	for _, typ := range []string{"DatabaseReady", "Ready"} {
+	for _, typ := range []string{e.Condition, "Ready"} {
 		if found[typ] != ready {
 			t.Errorf("condition %s: want %s, got %q (conditions: %v)", typ, ready, found[typ], found)
 		}
@@ -227,7 +265,7 @@ func checkStatus(t *testing.T, xr *unstructured.Unstructured, phase, ready strin
 	if found["Synced"] != "True" || found["SpecAccepted"] != "True" {
 		t.Errorf("conditions Synced and SpecAccepted: want True, got %v", found)
 	}
-	for _, f := range []string{"endpoint", "connectionSecret", "instanceId", "readyResources"} {
+	for _, f := range e.Status {
 		if v, _, _ := unstructured.NestedString(xr.Object, "status", f); v == "" {
 			t.Errorf("status.%s is empty", f)
 		}
@@ -323,34 +361,3 @@ func checkRestricted(t *testing.T, pname string, o *unstructured.Unstructured) {
 }
 
 // checkTopology checks that a replica set would form and that a standalone is one.
-func checkTopology(t *testing.T, r rendered) {
-	t.Helper()
-	replicas, _, _ := unstructured.NestedInt64(r.Composed["mongodb-statefulset"].Object, "spec", "replicas")
-	cs, _, _ := unstructured.NestedSlice(r.Composed["mongodb-statefulset"].Object, "spec", "template", "spec", "containers")
-	args, _, _ := unstructured.NestedStringSlice(cs[0].(map[string]any), "args")
-	replSet := slices.Contains(args, "--replSet")
-	job := fmt.Sprintf("mongodb-replicaset-%d", replicas)
-	if replicas > 1 {
-		for _, want := range []string{"mongodb-keyfile", "mongodb-pdb", job} {
-			if _, ok := r.Composed[want]; !ok {
-				t.Errorf("replica set of %d: no %s", replicas, want)
-			}
-		}
-		if !replSet || !slices.Contains(args, "--keyFile") {
-			t.Errorf("replica set: mongod args need --replSet and --keyFile, got %v", args)
-		}
-		env, _, _ := unstructured.NestedSlice(r.Composed[job].Object, "spec", "template", "spec", "containers")
-		if !strings.Contains(fmt.Sprint(env), fmt.Sprintf("%s-%d.", r.Composed["mongodb-statefulset"].GetName(), replicas-1)) {
-			t.Errorf("replica set Job must list every member's host, got %v", env)
-		}
-		return
-	}
-	for _, unwanted := range []string{"mongodb-keyfile", "mongodb-pdb"} {
-		if _, ok := r.Composed[unwanted]; ok {
-			t.Errorf("standalone: unexpected %s", unwanted)
-		}
-	}
-	if replSet {
-		t.Errorf("standalone: mongod must not run with --replSet, got %v", args)
-	}
-}
