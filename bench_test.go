@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -9,33 +10,36 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 )
 
-// BenchmarkRunFunction measures one call for a 3-member replica set: new (nothing observed,
-// secrets generated) and steady (every resource observed and ready, as on most calls). The
-// call measured is the one Crossplane makes once the function's requirements are answered.
+// BenchmarkRunFunction measures one call per golden path, for the xr.yaml of its example:
+// new (nothing observed, secrets generated) and steady (the example's observed.yaml: every
+// resource observed and ready, as on most calls). The call measured is the one Crossplane
+// makes once the function's requirements are answered.
 func BenchmarkRunFunction(b *testing.B) {
 	t := &testing.T{}
-	cases := map[string]map[string]any{
-		"New":    nil,
-		"Steady": {"observed": objects(t, readFile(t, observedExample)...)},
-	}
-	for name, c := range cases {
-		b.Run(name, func(b *testing.B) {
-			observed, _ := c["observed"].(map[string]*fnv1.Resource)
-			req := newRequest(t, input, xr("mongodb-3a4f75ae", `{version: "7.0", storageGB: 10, replicas: 3}`), observed, nil)
-			f := newFunction()
-			answerRequirements(b, f, req)
-			desired := req.GetDesired()
-			b.ReportAllocs()
-			for b.Loop() {
-				// response.To hands the request's desired state to the response, which the
-				// function fills in: every call gets the request's own, as over gRPC, or each
-				// would decode the previous call's output as desired by earlier steps.
-				req.Desired = proto.CloneOf(desired)
-				if _, err := f.RunFunction(context.Background(), req); err != nil {
-					b.Fatal(err)
+	for dir := range examples(t) {
+		in, xrYAML := compositionInput(t, dir), readFile(t, filepath.Join(dir, "xr.yaml"))[0]
+		cases := map[string]map[string]*fnv1.Resource{"New": nil}
+		if observed := filepath.Join(dir, "observed.yaml"); exists(observed) {
+			cases["Steady"] = objects(t, readFile(t, observed)...)
+		}
+		for name, observed := range cases {
+			b.Run(filepath.Base(dir)+"/"+name, func(b *testing.B) {
+				req := newRequest(t, in, xrYAML, observed, nil)
+				f := newFunction()
+				answerRequirements(b, f, req)
+				desired := req.GetDesired()
+				b.ReportAllocs()
+				for b.Loop() {
+					// response.To hands the request's desired state to the response, which the
+					// function fills in: every call gets the request's own, as over gRPC, or each
+					// would decode the previous call's output as desired by earlier steps.
+					req.Desired = proto.CloneOf(desired)
+					if _, err := f.RunFunction(context.Background(), req); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
