@@ -285,15 +285,20 @@ wait_for "Function ${FN_NAME} Healthy=True" 120 \
   kubectl wait --for=condition=Healthy=True --timeout=2s "function.pkg.crossplane.io/${FN_NAME}"
 log "Function ${FN_NAME} Installed and Healthy (revision ${rev}, endpoint 127.0.0.1:${FN_PORT})"
 
-# ---- the example's XRD, Composition and RBAC ----
-for f in xrd composition rbac; do
-  [[ -f "${EXAMPLE}/${f}.yaml" ]] || die "${EXAMPLE}/${f}.yaml is missing"
+# ---- every example's XRD, Composition and RBAC (E2E_EXAMPLE=DIR for one) ----
+examples=("${EXAMPLE}")
+[[ -n "${E2E_EXAMPLE:-}" ]] || examples=("${E2E_ROOT}"/example/*/)
+for ex in "${examples[@]}"; do
+  ex=${ex%/}
+  for f in xrd composition rbac; do
+    [[ -f "${ex}/${f}.yaml" ]] || die "${ex}/${f}.yaml is missing"
+  done
+  kubectl apply --server-side --field-manager=e2e -f "${ex}/rbac.yaml" -f "${ex}/xrd.yaml" \
+    -f "${ex}/composition.yaml" >/dev/null
+  xrd=$(kubectl get -f "${ex}/xrd.yaml" -o name)
+  wait_for "${xrd} Established=True" 120 kubectl wait --for=condition=Established=True --timeout=2s "${xrd}"
+  log "${xrd} established"
 done
-kubectl apply --server-side --field-manager=e2e -f "${EXAMPLE}/rbac.yaml" -f "${EXAMPLE}/xrd.yaml" \
-  -f "${EXAMPLE}/composition.yaml" >/dev/null
-xrd=$(kubectl get -f "${EXAMPLE}/xrd.yaml" -o name)
-wait_for "${xrd} Established=True" 120 kubectl wait --for=condition=Established=True --timeout=2s "${xrd}"
-log "${xrd} established"
 
 kubectl create namespace "${NS}" >/dev/null
 kubectl label namespace "${NS}" pod-security.kubernetes.io/enforce=restricted \
