@@ -68,9 +68,20 @@ build() {
 
     echo "==> ${p}: crossplane xpkg build -> ${out}"
     rm -f "${out}"
-    "${CROSSPLANE}" xpkg build --package-root=package --examples-root=example \
+    "${CROSSPLANE}" xpkg build --package-root=package --examples-root="$(package_examples)" \
       --embed-runtime-image-tarball="${tarball}" -o "${out}"
   done < <(platforms)
+}
+
+# package_examples copies example/ without what only the tests read (expect.yaml, which is no
+# Kubernetes object) into a directory under OUTPUT_DIR, and prints it.
+package_examples() {
+  local dir
+  rm -rf "${OUTPUT_DIR}/examples"
+  mkdir -p "${OUTPUT_DIR}/examples"
+  dir=$(cd "${OUTPUT_DIR}/examples" && pwd)
+  (cd example && find . -name '*.yaml' ! -name expect.yaml -exec cp --parents {} "${dir}/" \;)
+  echo "${dir}"
 }
 
 push() {
