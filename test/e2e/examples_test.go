@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+)
+
+// TestExamples runs every example XR of every golden path (example/*/xr*.yaml) in the
+// control plane, knowing nothing of its golden path but what its expect.yaml says: the XR
+// composes the pipeline names listed, becomes Ready with its golden path's condition True
+// (the simulated kubelet runs its pods), and its composed objects go with it.
+func TestExamples(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "example", "*", "expect.yaml"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no example/*/expect.yaml: %v", err)
+	}
+	startKubelet(t, false)
+	for _, expect := range dirs {
+		dir := filepath.Dir(expect)
+		var e struct {
+			Condition string              `json:"condition"`
+			Composes  map[string][]string `json:"composes"`
+		}
+		readYAML(t, expect, &e)
+		gvr := xrdResource(t, filepath.Join(dir, "xrd.yaml"))
+		for file, pipeline := range e.Composes {
+			t.Run(filepath.Base(dir)+"/"+file, func(t *testing.T) {
+				u := &unstructured.Unstructured{}
+				readYAML(t, filepath.Join(dir, file), &u.Object)
+				u.SetNamespace(c.ns)
+				xrs := c.dyn.Resource(gvr).Namespace(c.ns)
+				if _, err := xrs.Create(t.Context(), u, metav1.CreateOptions{}); err != nil {
+					t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
+				}
+				all := fmt.Sprintf("%d/%d", len(pipeline), len(pipeline))
+				eventually(t, 2*time.Minute, fmt.Sprintf("%s %s Ready with %s True and %s resources ready", u.GetKind(), u.GetName(), e.Condition, all), func() error {
+					got, err := xrs.Get(t.Context(), u.GetName(), metav1.GetOptions{})
+					if err != nil {
+						return err
+					}
+					for _, typ := range []string{"Ready", e.Condition} {
+						if cd := conditionOf(got, typ); cd.Status != "True" {
+							return fmt.Errorf("%s is %s%s", typ, cd, describe(got))
+						}
+					}
+					if r := statusString(got, "readyResources"); r != all {
+						return fmt.Errorf("readyResources %s%s", r, describe(got))
+					}
+					return nil
+				})
+				got, err := xrs.Get(t.Context(), u.GetName(), metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				refs, _, _ := unstructured.NestedSlice(got.Object, "spec", "crossplane", "resourceRefs")
+				if len(refs) != len(pipeline) {
+					t.Errorf("%d composed resources, want %d (expect.yaml: %v)", len(refs), len(pipeline), pipeline)
+				}
+				if err := xrs.Delete(t.Context(), u.GetName(), metav1.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				eventually(t, 2*time.Minute, fmt.Sprintf("%s %s and its composed objects to be gone", u.GetKind(), u.GetName()), func() error {
+					if _, err := xrs.Get(t.Context(), u.GetName(), metav1.GetOptions{}); !kerrors.IsNotFound(err) {
+						return fmt.Errorf("XR still there (%w)", err)
+					}
+					for _, r := range refs {
+						ref, _ := r.(map[string]any)
+						apiVersion, _ := ref["apiVersion"].(string)
+						kind, _ := ref["kind"].(string)
+						name, _ := ref["name"].(string)
+						gvr, _ := meta.UnsafeGuessKindToResource(schema.FromAPIVersionAndKind(apiVersion, kind))
+						if _, err := c.dyn.Resource(gvr).Namespace(c.ns).Get(t.Context(), name, metav1.GetOptions{}); !kerrors.IsNotFound(err) {
+							return fmt.Errorf("%s %s still there (%w)", kind, name, err)
+						}
+					}
+					return nil
+				})
+			})
+		}
+	}
+}
+
+func readYAML(t *testing.T, path string, into any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, into); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// xrdResource is the resource of the XRs an XRD defines.
+func xrdResource(t *testing.T, path string) schema.GroupVersionResource {
+	t.Helper()
+	var xrd struct {
+		Spec struct {
+			Group string `json:"group"`
+			Names struct {
+				Plural string `json:"plural"`
+			} `json:"names"`
+			Versions []struct {
+				Name string `json:"name"`
+			} `json:"versions"`
+		} `json:"spec"`
+	}
+	readYAML(t, path, &xrd)
+	if len(xrd.Spec.Versions) == 0 || xrd.Spec.Names.Plural == "" {
+		t.Fatalf("%s: no plural or version", path)
+	}
+	return schema.GroupVersionResource{Group: xrd.Spec.Group, Version: xrd.Spec.Versions[0].Name, Resource: strings.ToLower(xrd.Spec.Names.Plural)}
+}
