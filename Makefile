@@ -64,6 +64,15 @@ render: $(CROSSPLANE) $(CROSSPLANE_CORE) build ## Render the example XR through 
 test: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run all tests: unit tests and real `crossplane composition render` / `resource validate` of every example.
 	CROSSPLANE_CLI=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) GOLDEN_PATH_REQUIRE_RENDER=1 \
 		go test -count=1 -race ./...
+	go test -run '^$$' -fuzz '^FuzzObservedState$$' -fuzztime $(TEST_FUZZTIME) .
+
+# How long make test fuzzes observed state; make fuzz fuzzes for FUZZTIME.
+TEST_FUZZTIME ?= 20s
+FUZZTIME      ?= 10m
+
+.PHONY: fuzz
+fuzz: ## Fuzz RunFunction over mutated observed state for FUZZTIME (default 10m).
+	go test -run '^$$' -fuzz '^FuzzObservedState$$' -fuzztime $(FUZZTIME) .
 
 # make bench: calls per server and request (BENCH_N), warm-up calls (BENCH_WARMUP), the CPU both
 # servers are pinned to with taskset (BENCH_CPU, default the last one), micro-benchmark -count.
