@@ -473,6 +473,10 @@ func (ts *timings) print() {
 	}
 	_, _ = os.Stdout.WriteString(b.String())
 	if c.logs != "" {
-		_ = os.WriteFile(filepath.Join(c.logs, "timings.txt"), []byte(b.String()), 0o600)
+		// Appended: every test prints its own (hack/e2e.sh starts each run with no logs).
+		if f, err := os.OpenFile(filepath.Join(c.logs, "timings.txt"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+			_, _ = f.WriteString(b.String())
+			_ = f.Close()
+		}
 	}
 }
