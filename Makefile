@@ -52,7 +52,7 @@ build: ## Build the function binary into .cache/bin.
 	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(FUNCTION) .
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Regenerate the Input CRD in package/input from input/.
+generate: $(CONTROLLER_GEN) ## Regenerate the Input CRD (package/input) and each example's rbac.yaml (from the registry).
 	PATH="$(BIN):$$PATH" go generate ./...
 
 .PHONY: render
@@ -96,7 +96,7 @@ lint: $(GOLANGCI_LINT) $(GOFUMPT) ## golangci-lint (v2, default: all) and gofump
 
 .PHONY: check-generate
 check-generate: generate ## Fail if generated files are out of date.
-	git diff --exit-code -- package/input
+	git diff --exit-code -- package/input example
 
 ## ---- packaging and the control-plane test (issue 3) ----
 .PHONY: xpkg
