@@ -1036,6 +1036,7 @@ func checkChangeMidUpgrade(t *testing.T, in *instance, k *kubelet, ts *timings) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	recreatedOld := false
 	images := watchImages(t, in)
 	defer func() { t.Logf("StatefulSet %s ran: %s", in.inst, images()) }()
 	patchXR(t, in.name, map[string]any{"spec": map[string]any{"version": "8.0"}})
@@ -1054,6 +1055,18 @@ func checkChangeMidUpgrade(t *testing.T, in *instance, k *kubelet, ts *timings) 
 				return err
 			}
 			return fmt.Errorf("still the old pod %s; StatefulSet %s runs %s%s", last, in.inst, mongodImage(s), describe(u))
+		}
+		// The controller may create it again at the old revision first, when its status is
+		// stale (a StatefulSet without rollingUpdate: newVersionedStatefulSetPod compares
+		// the ordinal with status.currentReplicas); that one must become ready to be
+		// replaced.
+		if ct := mongodContainer(&p.Spec); ct == nil || ct.Image != mongoRepo+":8.0" {
+			if !recreatedOld {
+				recreatedOld = true
+				t.Logf("the statefulset controller created pod %s again at the old revision (%s)%s", last, p.Labels[appsv1.ControllerRevisionHashLabelKey], rolloutState(ctx, in))
+			}
+			old = p
+			return fmt.Errorf("pod %s was created again at the old revision", last)
 		}
 		k.setReady(last, false)
 		return nil
