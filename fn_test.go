@@ -533,7 +533,7 @@ spec: {replicas: 1, template: {spec: {containers: [{name: mongod, image: "docker
 			spec:    spec,
 			cluster: []*fnv1.Resource{{Resource: object(t, `{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: data-mongodb-3a4f75ae-0, namespace: team-a}}`)}},
 			check: fatal(`cannot compose MongoDB: cannot compose mongodb-credentials: the volume data-mongodb-3a4f75ae-0 of an earlier instance with this name exists, and its data knows a password this function never saw; refusing to generate a new one: ` +
-				`restore that instance's Secret (its "password" with the old value) from a backup under the same name in this namespace, and it is adopted; or delete the volumes if their data should go`),
+				`restore that instance's Secret mongodb-3a4f75ae-credentials (its "password" with the old value) from a backup, in this namespace, and it is adopted; or delete the volumes if their data should go`),
 		},
 		"RestoredSecretAdopted": {
 			reason: "A Secret restored under the instance's name is adopted with its password, volumes or not.",

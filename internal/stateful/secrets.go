@@ -21,8 +21,9 @@ type Kept struct {
 	Observed map[resource.Name]resource.ObservedComposed
 	Required map[string][]resource.Required
 
-	// Name is the Secret's pipeline name.
-	Name resource.Name
+	// Name is the Secret's pipeline name, and Object its name in the cluster.
+	Name   resource.Name
+	Object string
 	// Existing is the requirement key under which the blueprint asks for a Secret of the same
 	// name while the Secret is not observed.
 	Existing string
@@ -59,8 +60,8 @@ func (k Kept) Value(key string, generate func() (string, error)) (string, error)
 			for i, v := range volumes {
 				names[i] = v.Resource.GetName()
 			}
-			return "", errors.Errorf("the volume %s of an earlier instance with this name exists, and its data knows a %s this function never saw; refusing to generate a new one: restore that instance's Secret (its %q with the old value) from a backup under the same name in this namespace, and it is adopted; or delete the volumes if their data should go",
-				strings.Join(names, ", "), key, key)
+			return "", errors.Errorf("the volume %s of an earlier instance with this name exists, and its data knows a %s this function never saw; refusing to generate a new one: restore that instance's Secret %s (its %q with the old value) from a backup, in this namespace, and it is adopted; or delete the volumes if their data should go",
+				strings.Join(names, ", "), key, k.Object, key)
 		}
 	}
 	return generate()

@@ -35,7 +35,7 @@ const (
 
 func credentialsSecret(b build) (runtime.Object, error) {
 	kept := stateful.Kept{
-		Observed: b.Observed, Required: b.Required, Name: CredentialsName,
+		Observed: b.Observed, Required: b.Required, Name: CredentialsName, Object: b.names.Credentials,
 		Existing: requiredCredentials, Volumes: requiredVolumes, InUse: b.user(false),
 	}
 	password, err := kept.Value(KeyPassword, func() (string, error) {
@@ -62,7 +62,7 @@ func credentialsSecret(b build) (runtime.Object, error) {
 func keyfileSecret(b build) (runtime.Object, error) {
 	// Only the members know the keyfile, not their data: a replica set that runs no member
 	// may get a new one.
-	kept := stateful.Kept{Observed: b.Observed, Required: b.Required, Name: KeyfileName, Existing: requiredKeyfile, InUse: b.user(true)}
+	kept := stateful.Kept{Observed: b.Observed, Required: b.Required, Name: KeyfileName, Object: b.names.Keyfile, Existing: requiredKeyfile, InUse: b.user(true)}
 	keyfile, err := kept.Value(keyfileKey, func() (string, error) {
 		return stateful.RandomBase64(keyfileBytes)
 	})
