@@ -299,6 +299,8 @@ func TestRunFunctionFatal(t *testing.T) {
 		xr     string
 		// observed is the example's steady state when true.
 		observed bool
+		// observedYAML is one observed object, when set.
+		observedYAML string
 		// want is the Fatal message; " * " in it stands for any text.
 		want string
 	}{
@@ -350,6 +352,17 @@ func TestRunFunctionFatal(t *testing.T) {
 			xr:     "{}",
 			want:   `the request has no observed composite resource with a kind and a name; Crossplane always sends one (when rendering, pass the XR)`,
 		},
+		"ObservedFieldOfTheWrongType": {
+			reason: "An observed StatefulSet whose field has the wrong type is named by field, not by Go type.",
+			input:  input,
+			xr:     xr("mongodb-3a4f75ae", "{replicas: 3}"),
+			observedYAML: `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongodb-3a4f75ae, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}
+spec: {replicas: "3"}`,
+			want: `cannot compose MongoDB: cannot read the observed StatefulSet mongodb-3a4f75ae: spec.replicas: must be an integer, not a JSON string`,
+		},
 		"InstanceNameDisagrees": {
 			reason:   "A status.instanceName that is not the running instance would re-point every selector: refused.",
 			input:    input,
@@ -396,6 +409,9 @@ func TestRunFunctionFatal(t *testing.T) {
 			var observed map[string]*fnv1.Resource
 			if tc.observed {
 				observed = objects(t, readFile(t, observedExample)...)
+			}
+			if tc.observedYAML != "" {
+				observed = objects(t, tc.observedYAML)
 			}
 			req := newRequest(t, tc.input, tc.xr, observed, earlier)
 			rsp, err := newFunction().RunFunction(context.Background(), req)

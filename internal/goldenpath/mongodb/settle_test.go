@@ -258,6 +258,12 @@ func TestSettle(t *testing.T) {
 			ask:    ask(1, "7.0", 1), runs: &cluster{replicas: replicas(1), image: mongo70, storage: "512Mi"},
 			want: want{Replicas: 1, Version: "7.0", Image: mongo70, Storage: "512Mi", Refused: []string{"spec.storageGB StorageResizeUnsupported"}},
 		},
+		"StorageClassFromTheDefault": {
+			reason: "Volumes in the cluster's default storage class keep it; the message says so rather than quoting an empty name.",
+			ask:    stateful.Want{Replicas: 1, Version: "7.0", Storage: resource.MustParse("10Gi"), StorageClassName: "fast"},
+			runs:   &cluster{replicas: replicas(1), image: mongo70, storage: "10Gi"},
+			want:   want{Replicas: 1, Version: "7.0", Image: mongo70, Storage: "10Gi", Refused: []string{"spec.storageClassName StorageClassChangeRefused"}},
+		},
 		"StorageShrink": {
 			reason: "A smaller volume loses data: refused.",
 			ask:    ask(1, "7.0", 5), runs: &cluster{replicas: replicas(1), image: mongo70, storage: "10737418240"},
