@@ -25,7 +25,12 @@ func StorageGiB(gb int64) (resource.Quantity, *field.Error) {
 
 // Access says who may connect to a data service besides pods in the XR's own namespace.
 type Access struct {
-	// Namespaces whose pods may connect, besides the XR's own namespace.
+	// Namespaces whose pods may connect, besides pods of this namespace.
+	// +kubebuilder:title="Namespaces allowed to connect"
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=63
+	// +listType=set
+	// +optional
 	Namespaces []string `json:"namespaces,omitempty"`
 }
 

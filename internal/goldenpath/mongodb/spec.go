@@ -13,36 +13,16 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb/v1alpha1"
 	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
-// Spec is the spec of a MongoDB XR (database.platform.io/v1alpha1). Pointers tell an absent
-// field, which gets its default, from an explicit zero, which is invalid.
-type Spec struct {
-	// Version is the MongoDB release, e.g. "7.0".
-	Version *string `json:"version,omitempty"`
-	// StorageGB is the size of each member's volume in GiB.
-	StorageGB *int64 `json:"storageGB,omitempty"` //nolint:tagliatelle // The XR's API, as the portal's templates write it.
-	// Replicas is 1 for a standalone server, or an odd number for a replica set.
-	Replicas *int32 `json:"replicas,omitempty"`
-	// Size is a compute preset: small, medium, large or one the platform adds.
-	Size *string `json:"size,omitempty"`
-	// StorageClassName overrides the platform's storage class.
-	StorageClassName *string `json:"storageClassName,omitempty"`
-	// Access says who may connect besides pods in the XR's own namespace.
-	Access stateful.Access `json:"access,omitzero"`
-}
+// Spec is the spec of a MongoDB XR, as its API declares it. Pointers tell an absent field,
+// which gets its default, from an explicit zero, which is invalid.
+type Spec = v1alpha1.Spec
 
-// Defaults of the spec; the example XRD declares the same.
-const (
-	DefaultVersion   = "7.0"
-	DefaultStorageGB = 10
-	DefaultReplicas  = 1
-	DefaultSize      = "small"
-
-	// MaxReplicas is MongoDB's limit of voting members in a replica set.
-	MaxReplicas = 7
-)
+// MaxReplicas is MongoDB's limit of voting members in a replica set.
+const MaxReplicas = 7
 
 // engine is what the stateful kit needs to know of MongoDB.
 //
@@ -96,12 +76,12 @@ func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
 	spec := field.NewPath("spec")
 	p := params{
 		Want: stateful.Want{
-			Version:          ptr.Deref(s.Version, DefaultVersion),
-			Replicas:         ptr.Deref(s.Replicas, DefaultReplicas),
+			Version:          ptr.Deref(s.Version, v1alpha1.DefaultVersion),
+			Replicas:         ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
 			StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
 		},
-		StorageGB:  ptr.Deref(s.StorageGB, DefaultStorageGB),
-		Size:       ptr.Deref(s.Size, DefaultSize),
+		StorageGB:  ptr.Deref(s.StorageGB, v1alpha1.DefaultStorageGB),
+		Size:       ptr.Deref(s.Size, v1alpha1.DefaultSize),
 		Namespaces: s.Access.Namespaces,
 	}
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb/v1alpha1"
 	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
@@ -148,20 +149,9 @@ func list(rs []goldenpath.Readiness) string {
 	return strings.Join(ns, ", ")
 }
 
-// Status are the MongoDB fields of the XR's status.
-type Status struct {
-	// Endpoint is host:port of the client Service.
-	Endpoint string `json:"endpoint"`
-	// ConnectionSecret names the credentials Secret.
-	ConnectionSecret string `json:"connectionSecret"`
-	// Version is the release rolled out, absent while it cannot be told.
-	Version string `json:"version,omitempty"`
-	// ReplicaSet is the replica set's name, for replica sets.
-	ReplicaSet string `json:"replicaSet,omitempty"`
-}
-
-func statusOf(b build) Status {
-	return Status{Endpoint: endpoint(b.Request), ConnectionSecret: b.names.Credentials, Version: b.Version, ReplicaSet: b.replicaSetName()}
+// statusOf are the MongoDB fields of the XR's status; the core writes the shared ones.
+func statusOf(b build) v1alpha1.Status {
+	return v1alpha1.Status{Endpoint: endpoint(b.Request), ConnectionSecret: b.names.Credentials, Version: b.Version, ReplicaSet: b.replicaSetName()}
 }
 
 // endpoint is host:port of the client Service.
