@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 
+	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
@@ -57,7 +58,7 @@ func kstatus(obj map[string]any) (goldenpath.State, string) {
 var readinessRules = map[schema.GroupKind]func(u *unstructured.Unstructured) (goldenpath.State, string){
 	// kstatus calls a Job that has started Current; what it composes is only done when the
 	// Job has run to completion.
-	{Group: "batch", Kind: "Job"}: func(u *unstructured.Unstructured) (goldenpath.State, string) {
+	batchv1.SchemeGroupVersion.WithKind("Job").GroupKind(): func(u *unstructured.Unstructured) (goldenpath.State, string) {
 		if complete(u) {
 			return goldenpath.Ready, ""
 		}

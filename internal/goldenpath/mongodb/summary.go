@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	batchv1 "k8s.io/api/batch/v1"
+
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
@@ -91,7 +93,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 		if rd.State == goldenpath.Failed {
 			s.State, s.Reason = goldenpath.Failed, ReasonFailed
 			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
-			if rd.Resource.Object.GetKind() == "Job" {
+			if isJob(rd) {
 				// A Job does not run again by itself; Crossplane re-creates a deleted one.
 				s.Message += "; see its pods' logs, then delete the Job to run it again"
 			}
@@ -108,7 +110,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	}
 
 	sts := find(rs, StatefulSetName)
-	job := slices.IndexFunc(unready, func(rd goldenpath.Readiness) bool { return rd.Resource.Object.GetKind() == "Job" })
+	job := slices.IndexFunc(unready, isJob)
 	switch {
 	case sts == nil || sts.Observed == nil:
 		s.Reason = ReasonCreating
@@ -130,6 +132,11 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
 	pods, fetched := r.Required[requiredPods]
 	return stateful.MembersMessage(sts, pods, fetched)
+}
+
+// isJob tells whether a composed resource is a Job.
+func isJob(rd goldenpath.Readiness) bool {
+	return rd.Resource.Object.GroupVersionKind().GroupKind() == batchv1.SchemeGroupVersion.WithKind("Job").GroupKind()
 }
 
 func find(rs []goldenpath.Readiness, name resource.Name) *goldenpath.Readiness {
