@@ -286,10 +286,10 @@ wait_for "Function ${FN_NAME} Healthy=True" 120 \
 log "Function ${FN_NAME} Installed and Healthy (revision ${rev}, endpoint 127.0.0.1:${FN_PORT})"
 
 # ---- every example's XRD, Composition and RBAC (E2E_EXAMPLE=DIR for one) ----
-examples=("${EXAMPLE}")
-[[ -n "${E2E_EXAMPLE:-}" ]] || examples=("${E2E_ROOT}"/example/*/)
+examples=("${EXAMPLE}/composition.yaml")
+[[ -n "${E2E_EXAMPLE:-}" ]] || examples=("${E2E_ROOT}"/example/*/composition.yaml)
 for ex in "${examples[@]}"; do
-  ex=${ex%/}
+  ex=$(dirname "${ex}")
   for f in xrd composition rbac; do
     [[ -f "${ex}/${f}.yaml" ]] || die "${ex}/${f}.yaml is missing"
   done
