@@ -111,6 +111,11 @@ xpkg-push: xpkg ## Push the .xpkg: make xpkg-push REGISTRY=registry.example.com/
 e2e: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run the function in a real Crossplane control plane (hermetic, self-installing).
 	CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh
 
+.PHONY: e2e-backstage
+e2e-backstage: $(CROSSPLANE) $(CROSSPLANE_CORE) ## A real Backstage backend (catalog, Kubernetes, TeraSky ingestor and crossplane-resources) against the e2e plane.
+	hack/backstage/install.sh
+	E2E_BACKSTAGE=1 E2E_RUN='TestPortalRBAC|TestBackstage' CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh
+
 # Tools rules always run hack/build-tool.sh, which rebuilds only when its stamp (go.mod and
 # linker flags) changed.
 .PHONY: FORCE

@@ -308,6 +308,23 @@ log "namespace ${NS} (pod-security enforce=restricted)"
 ss -ltnp >"${LOGS}/listeners.txt" 2>&1 || true
 log "control plane up (listeners, all in this namespace: ${LOGS}/listeners.txt)"
 
+# ---- a real Backstage backend (E2E_BACKSTAGE=1, make e2e-backstage) ----
+# The portal's service account and role (example/backstage/portal-rbac.yaml: no Secrets), and
+# the backend of hack/backstage, on loopback, against this plane with that account's token.
+if [[ "${E2E_BACKSTAGE:-0}" == 1 ]]; then
+  kubectl apply --server-side --field-manager=e2e -f "${E2E_ROOT}/example/backstage/portal-rbac.yaml" >/dev/null
+  wait_for "the portal's service account token" 60 \
+    bash -c "kubectl -n backstage get secret backstage-token -o jsonpath='{.data.token}' | grep -q ."
+  BACKSTAGE_K8S_TOKEN=$(kubectl -n backstage get secret backstage-token -o jsonpath='{.data.token}' | base64 -d)
+  export E2E_BACKSTAGE_URL=http://127.0.0.1:7007 E2E_BACKSTAGE_TOKEN=golden-path-e2e-static-token
+  start backstage env -C "${E2E_ROOT}/hack/backstage" BACKSTAGE_K8S_TOKEN="${BACKSTAGE_K8S_TOKEN}" BACKSTAGE_K8S_CA="$(base64 -w0 "${PKI}/ca.crt")" \
+    BACKSTAGE_STATIC_TOKEN="${E2E_BACKSTAGE_TOKEN}" NODE_ENV=production \
+    node backend.js --config app-config.yaml
+  wait_for "Backstage backend /.backstage/health/v1/readiness" 180 curl -fsS "${E2E_BACKSTAGE_URL}/.backstage/health/v1/readiness"
+  alive backstage
+  log "Backstage backend up at ${E2E_BACKSTAGE_URL}"
+fi
+
 # ---- the e2e tests ----
 # In the background, so that a TERM from hack/e2e.sh is handled at once (bash runs traps only
 # between foreground commands, but interrupts `wait`).
