@@ -62,9 +62,15 @@ func (e Engine) Observe(r goldenpath.Request, sts resource.Name, pods string) (*
 		return nil, err
 	}
 	st := s.Status
-	rn.RollingOut = st.UpdateRevision != "" && st.CurrentRevision != st.UpdateRevision
+	// A rollout is in progress while the controller has not seen the template, while the
+	// revisions differ, while not every replica runs the update, or while the pods run more
+	// than one release.
+	rn.RollingOut = st.ObservedGeneration < s.GetGeneration() ||
+		(st.UpdateRevision != "" && st.CurrentRevision != st.UpdateRevision) ||
+		(st.Replicas > 0 && st.UpdatedReplicas < st.Replicas)
 	if pods, ok := r.Required[pods]; ok {
 		e.readPods(rn, pods)
+		rn.RollingOut = rn.RollingOut || e.mixedReleases(rn)
 	}
 	return rn, nil
 }
@@ -138,6 +144,20 @@ func (e Engine) readPods(rn *Running, pods []resource.Required) {
 			rn.UpdatedReady = true
 		}
 	}
+}
+
+// mixedReleases tells whether the pods run more than one release.
+func (e Engine) mixedReleases(rn *Running) bool {
+	seen := ""
+	for _, v := range rn.PodReleases {
+		if v != "" && seen != "" && v != seen {
+			return true
+		}
+		if v != "" {
+			seen = v
+		}
+	}
+	return false
 }
 
 // oldestPodRelease is the oldest release the pods run, "" when none is known or one is

@@ -154,17 +154,7 @@ func TestMongoDB(t *testing.T) {
 	}
 
 	stage("create", func(t *testing.T) {
-		for _, in := range both {
-			u := loadXR(t, in.file)
-			in.name = u.GetName()
-			in.created = time.Now()
-			if _, err := c.dyn.Resource(gvrMongoDB).Namespace(c.ns).Create(t.Context(), u, metav1.CreateOptions{}); err != nil {
-				t.Fatalf("create MongoDB %s: %v", in.name, err)
-			}
-		}
-		for _, in := range both {
-			t.Run(in.name, func(t *testing.T) { checkProvisioning(t, in, &ts) })
-		}
+		create(t, both, &ts)
 	})
 
 	// From here on, the simulated kubelet reports pods running; the replica set Job's pod only
@@ -264,6 +254,22 @@ func TestMongoDB(t *testing.T) {
 
 // checkProvisioning checks a new XR before any pod runs: everything composed, properly named
 // and labelled, pods admitted, and the XR not ready, saying why.
+// create creates the instances' XRs from their testdata, and checks each provisions.
+func create(t *testing.T, ins []*instance, ts *timings) {
+	t.Helper()
+	for _, in := range ins {
+		u := loadXR(t, in.file)
+		in.name = u.GetName()
+		in.created = time.Now()
+		if _, err := c.dyn.Resource(gvrMongoDB).Namespace(c.ns).Create(t.Context(), u, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create MongoDB %s: %v", in.name, err)
+		}
+	}
+	for _, in := range ins {
+		t.Run(in.name, func(t *testing.T) { checkProvisioning(t, in, ts) })
+	}
+}
+
 func checkProvisioning(t *testing.T, in *instance, ts *timings) {
 	ctx := t.Context()
 

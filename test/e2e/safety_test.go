@@ -77,17 +77,7 @@ func TestUntrustedClusterState(t *testing.T) {
 		}
 	}
 	must("create", func(t *testing.T) {
-		for _, in := range both {
-			u := loadXR(t, in.file)
-			in.name = u.GetName()
-			in.created = time.Now()
-			if _, err := c.dyn.Resource(gvrMongoDB).Namespace(c.ns).Create(t.Context(), u, metav1.CreateOptions{}); err != nil {
-				t.Fatalf("create MongoDB %s: %v", in.name, err)
-			}
-		}
-		for _, in := range both {
-			t.Run(in.name, func(t *testing.T) { checkProvisioning(t, in, &ts) })
-		}
+		create(t, both, &ts)
 	})
 
 	k := startKubelet(t, false)

@@ -72,13 +72,7 @@ func statefulSet(b build) (runtime.Object, error) {
 			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
 			// Members start together; the replica set Job waits for them and forms the set.
 			PodManagementPolicy: appsv1.ParallelPodManagement,
-			// A partition of 0, said explicitly: without it the statefulset controller tells a
-			// re-created pod's revision from a possibly stale status.currentReplicas, and a
-			// member replaced mid-rollout can come back on the old release.
-			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{
-				Type:          appsv1.RollingUpdateStatefulSetStrategyType,
-				RollingUpdate: &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To(int32(0))},
-			},
+			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
 			// The data outlives the StatefulSet: volumes are kept when it is deleted or scaled down.
 			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
 				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
