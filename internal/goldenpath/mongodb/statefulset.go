@@ -72,7 +72,7 @@ func statefulSet(b build) (runtime.Object, error) {
 			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
 			// Members start together; the replica set Job waits for them and forms the set.
 			PodManagementPolicy: appsv1.ParallelPodManagement,
-			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
+			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
 			// The data outlives the StatefulSet: volumes are kept when it is deleted or scaled down.
 			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
 				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
