@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -51,6 +53,13 @@ func TestPortalRBAC(t *testing.T) {
 		}
 		return got.Status.Allowed
 	}
+	// The authorizer sees a new binding a moment after it is created.
+	eventually(t, 30*time.Second, "the portal's ClusterRoleBinding in force", func() error {
+		if !may("", "pods", "get") {
+			return errors.New("the portal may not get pods yet")
+		}
+		return nil
+	})
 	for _, r := range [][2]string{
 		{"", "pods"},
 		{"", "services"},
