@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,7 +24,7 @@ func server(t *testing.T, candidates ...string) string {
 			return p
 		}
 	}
-	msg := "none of " + filepath.Join(candidates...) + " is installed (hack/servers/install.sh installs them)"
+	msg := "none of " + strings.Join(candidates, ", ") + " is installed (hack/servers/install.sh installs them)"
 	if os.Getenv("GOLDEN_PATH_REQUIRE_SERVERS") == "1" {
 		t.Fatal(msg)
 	}
