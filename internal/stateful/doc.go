@@ -4,9 +4,9 @@
 //
 // It holds what is not about any one engine: reading what runs from observed state that
 // anyone may have changed (Running), the guards that refuse changes that would lose data
-// (Settle), secrets generated exactly once (Kept), compute presets, the restricted security
-// contexts, the Service, PodDisruptionBudget and NetworkPolicy builders, the "waiting for
-// <member> (<reason>)" messages, and the component table a golden path composes from. An
-// Engine says what differs: the container, the data volume, the releases and how they
+// (Settle), secrets generated exactly once (Kept), the Service, PodDisruptionBudget and
+// NetworkPolicy builders and the "waiting for <member> (<reason>)" messages. What every golden
+// path shares, stateful or not (the component table, compute presets, restricted security
+// contexts), is in package goldenpath. An Engine says what differs: the container, the data volume, the releases and how they
 // upgrade, and how the members form a cluster.
 package stateful

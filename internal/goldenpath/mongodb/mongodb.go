@@ -115,8 +115,8 @@ var Registration = goldenpath.Registration{
 func replicaSet(b build) bool { return b.ReplicaSet() }
 
 // components in the order they are composed and listed in the XR status: the golden path.
-func components(p params) []stateful.Component[build] {
-	return []stateful.Component[build]{
+func components(p params) []goldenpath.Component[build] {
+	return []goldenpath.Component[build]{
 		{Name: CredentialsName, Build: credentialsSecret},
 		{Name: KeyfileName, When: replicaSet, Build: keyfileSecret},
 		{Name: HeadlessServiceName, Build: headlessService},
@@ -158,7 +158,7 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	}
 
 	b := build{Request: r, params: p, names: namesFor(r.Instance), running: rn}
-	resources, err := stateful.Compose(b, components(p))
+	resources, err := goldenpath.Compose(b, components(p))
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
-	"github.com/open-service-portal/function-golden-path/internal/stateful"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
 // replicaSetScript forms the replica set, or brings its membership to the wanted members.
@@ -107,7 +107,7 @@ func replicaSetJob(b build) (runtime.Object, error) {
 					RestartPolicy:                corev1.RestartPolicyOnFailure,
 					AutomountServiceAccountToken: ptr.To(false),
 					EnableServiceLinks:           ptr.To(false),
-					SecurityContext:              stateful.RestrictedPod(mongodbUID),
+					SecurityContext:              goldenpath.RestrictedPod(mongodbUID),
 					Containers: []corev1.Container{{
 						Name:    "replicaset",
 						Image:   image,
@@ -124,7 +124,7 @@ func replicaSetJob(b build) (runtime.Object, error) {
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
 							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
 						},
-						SecurityContext: stateful.RestrictedContainer(),
+						SecurityContext: goldenpath.RestrictedContainer(),
 					}},
 				},
 			},

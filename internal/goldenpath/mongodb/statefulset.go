@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/open-service-portal/function-golden-path/internal/stateful"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
 // Components, for the app.kubernetes.io/component label.
@@ -92,7 +92,7 @@ func (b build) podSpec() corev1.PodSpec {
 		AutomountServiceAccountToken:  ptr.To(false),
 		EnableServiceLinks:            ptr.To(false),
 		TerminationGracePeriodSeconds: ptr.To(int64(60)),
-		SecurityContext:               stateful.RestrictedPod(mongodbUID),
+		SecurityContext:               goldenpath.RestrictedPod(mongodbUID),
 		Containers:                    []corev1.Container{b.mongod()},
 	}
 	if b.ReplicaSet() {
@@ -112,7 +112,7 @@ func (b build) podSpec() corev1.PodSpec {
 			Name:            keyfileVolume,
 			Image:           b.image(),
 			Command:         []string{"sh", "-c", fmt.Sprintf("cp %s/%s %s/%s && chmod 0400 %s/%s", keyfileSecretDir, keyfileKey, keyfileDir, keyfileKey, keyfileDir, keyfileKey)},
-			SecurityContext: stateful.RestrictedContainer(),
+			SecurityContext: goldenpath.RestrictedContainer(),
 			Resources:       corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")}, Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")}},
 			VolumeMounts: []corev1.VolumeMount{
 				{Name: keyfileSecretVolume, MountPath: keyfileSecretDir, ReadOnly: true},
@@ -146,7 +146,7 @@ func (b build) mongod() corev1.Container {
 		},
 		Ports:           []corev1.ContainerPort{{Name: portName, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
 		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
-		SecurityContext: stateful.RestrictedContainer(),
+		SecurityContext: goldenpath.RestrictedContainer(),
 		VolumeMounts:    mounts,
 		// Starting on a large data set can take minutes; liveness waits for the start.
 		StartupProbe: &corev1.Probe{

@@ -1,4 +1,4 @@
-package stateful
+package goldenpath
 
 import (
 	corev1 "k8s.io/api/core/v1"

@@ -1,12 +1,10 @@
-package stateful
+package goldenpath
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
-
-	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
 // A Component is one resource of a golden path, built from B, what the golden path builds
@@ -25,8 +23,8 @@ type Component[B any] struct {
 }
 
 // Compose builds the components that exist, in the table's order.
-func Compose[B any](b B, components []Component[B]) ([]goldenpath.Resource, error) {
-	out := make([]goldenpath.Resource, 0, len(components))
+func Compose[B any](b B, components []Component[B]) ([]Resource, error) {
+	out := make([]Resource, 0, len(components))
 	for _, c := range components {
 		if c.When != nil && !c.When(b) {
 			continue
@@ -35,11 +33,11 @@ func Compose[B any](b B, components []Component[B]) ([]goldenpath.Resource, erro
 		if err != nil {
 			return nil, errors.Wrapf(err, "cannot compose %s", c.Name)
 		}
-		u, err := goldenpath.Object(o)
+		u, err := Object(o)
 		if err != nil {
 			return nil, errors.Wrapf(err, "cannot convert %s", c.Name)
 		}
-		out = append(out, goldenpath.Resource{Name: c.Name, Object: u, Workload: c.Workload, Catalog: !c.Hidden})
+		out = append(out, Resource{Name: c.Name, Object: u, Workload: c.Workload, Catalog: !c.Hidden})
 	}
 	return out, nil
 }
