@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -160,8 +161,10 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 	if deps := xrAnn[p+annotationDependsOn]; deps != "" {
 		a[p+annotationDependsOn] = deps
 	}
-	if links, err := json.Marshal(slices.Concat(c.Links, in.Backstage.Links)); err == nil {
-		a[p+annotationLinks] = string(links)
+	if all := slices.Concat(c.Links, in.Backstage.Links); len(all) > 0 {
+		if links, err := json.Marshal(all); err == nil {
+			a[p+annotationLinks] = string(links)
+		}
 	}
 	return a
 }
@@ -202,7 +205,7 @@ func entityAnnotations(xr *resource.Composite, p string) (map[string]string, []s
 			return
 		}
 		if !ok {
-			warnings = append(warnings, fmt.Sprintf("metadata.annotations[%s%s]: %q is not %s; using the default instead", p, key, truncate(v), what))
+			warnings = append(warnings, fmt.Sprintf("metadata.annotations[%s%s]: %q is not %s; using the default instead", p, key, truncate(v, maxQuoted), what))
 			return
 		}
 		out[p+key] = v
@@ -243,11 +246,13 @@ func validEntityRef(s string) bool {
 	return validEntityName(s)
 }
 
-// truncate keeps a value quoted in a message short.
-func truncate(s string) string {
-	const n = 80
+// truncate keeps a text from the cluster short in a message: at most n bytes, cut at a rune.
+func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

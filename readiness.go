@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 
 	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -11,6 +12,12 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+)
+
+// Bounds of texts from the cluster quoted in messages: a value, and what a resource says.
+const (
+	maxQuoted          = 80
+	maxResourceMessage = 256
 )
 
 // assess decides the readiness of each composed resource from its observed state with
@@ -23,6 +30,7 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 		if oc, ok := observed[r.Name]; ok {
 			rd.Observed = oc.Resource
 			rd.State, rd.Message = kstatus(oc.Resource.Object)
+			rd.Message = truncate(rd.Message, maxResourceMessage)
 		}
 		rs = append(rs, rd)
 	}
@@ -64,17 +72,73 @@ var readinessRules = map[schema.GroupKind]func(u *unstructured.Unstructured) (go
 		}
 		return goldenpath.Waiting, ""
 	},
+	// kstatus calls an Ingress Current as soon as it exists; it serves once the ingress
+	// controller has given it an address.
+	{Group: "networking.k8s.io", Kind: "Ingress"}: func(u *unstructured.Unstructured) (goldenpath.State, string) {
+		lbs, _, _ := unstructured.NestedSlice(u.Object, "status", "loadBalancer", "ingress")
+		for _, lb := range lbs {
+			if m, ok := lb.(map[string]any); ok && (m["ip"] != nil || m["hostname"] != nil) {
+				return goldenpath.Ready, ""
+			}
+		}
+		return goldenpath.Waiting, "waiting for the ingress controller to give it an address"
+	},
+	// A Gateway API route serves once every parent Gateway has accepted it and resolved its
+	// backends.
+	{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}: routeAccepted,
+	// external-dns (crd source) writes status.observedGeneration when it has applied a
+	// DNSEndpoint; kstatus calls one without a status Current.
+	{Group: "externaldns.k8s.io", Kind: "DNSEndpoint"}: func(u *unstructured.Unstructured) (goldenpath.State, string) {
+		observed, found, err := unstructured.NestedInt64(u.Object, "status", "observedGeneration")
+		if err != nil || !found || observed < u.GetGeneration() {
+			return goldenpath.Waiting, fmt.Sprintf("waiting for external-dns to apply generation %d", u.GetGeneration())
+		}
+		return goldenpath.Ready, ""
+	},
+}
+
+// maxParents bounds how many parents of a route are read, whatever its status says.
+const maxParents = 16
+
+// routeAccepted tells whether every parent Gateway of an HTTPRoute accepted it with its
+// references resolved, naming the first that has not.
+func routeAccepted(u *unstructured.Unstructured) (goldenpath.State, string) {
+	refs, _, _ := unstructured.NestedSlice(u.Object, "spec", "parentRefs")
+	parents, _, _ := unstructured.NestedSlice(u.Object, "status", "parents")
+	if len(parents) < len(refs) || len(parents) == 0 {
+		return goldenpath.Waiting, "waiting for its Gateway to accept it"
+	}
+	for _, p := range parents[:min(len(parents), maxParents)] {
+		m, _ := p.(map[string]any)
+		ref, _, _ := unstructured.NestedString(m, "parentRef", "name")
+		conds, _, _ := unstructured.NestedSlice(m, "conditions")
+		for _, typ := range []string{"Accepted", "ResolvedRefs"} {
+			c := condition(conds, typ)
+			switch {
+			case c == nil:
+				return goldenpath.Waiting, fmt.Sprintf("waiting for Gateway %s to set %s", ref, typ)
+			case c["status"] != "True":
+				return goldenpath.Waiting, fmt.Sprintf("Gateway %s: %s is %v: %v: %v", ref, typ, c["status"], c["reason"], c["message"])
+			}
+		}
+	}
+	return goldenpath.Ready, ""
+}
+
+// condition is the condition of the given type in a list, or nil.
+func condition(conds []any, typ string) map[string]any {
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == typ {
+			return m
+		}
+	}
+	return nil
 }
 
 // complete tells whether a Job has its Complete condition.
 func complete(job *unstructured.Unstructured) bool {
 	conds, _, _ := unstructured.NestedSlice(job.Object, "status", "conditions")
-	for _, c := range conds {
-		if m, ok := c.(map[string]any); ok && m["type"] == "Complete" && m["status"] == "True" {
-			return true
-		}
-	}
-	return false
+	return condition(conds, "Complete")["status"] == "True"
 }
 
 // statusView is what kstatus reads of an object, with integers where it wants them: objects

@@ -54,6 +54,56 @@ func TestKstatus(t *testing.T) {
 			obj:    `{apiVersion: batch/v1, kind: Job, metadata: {name: j, generation: 1}, spec: {}, status: {failed: 7, conditions: [{type: Failed, status: "True", message: "BackoffLimitExceeded"}]}}`,
 			want:   want{State: goldenpath.Failed, Message: "Job Failed. failed: 7/1"},
 		},
+		"IngressWithoutAddress": {
+			reason: "An Ingress serves once its controller gave it an address; kstatus alone says Current.",
+			obj:    `{apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: {name: web}, spec: {}, status: {loadBalancer: {}}}`,
+			want:   want{Message: "waiting for the ingress controller to give it an address"},
+		},
+		"IngressWithAddress": {
+			reason: "An Ingress with an address is ready.",
+			obj:    `{apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: {name: web}, spec: {}, status: {loadBalancer: {ingress: [{hostname: lb.example.com}]}}}`,
+			want:   want{State: goldenpath.Ready, Message: "ready"},
+		},
+		"HTTPRouteNoStatus": {
+			reason: "A route no Gateway has spoken of is not ready.",
+			obj:    `{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: web, generation: 1}, spec: {parentRefs: [{name: gw}]}}`,
+			want:   want{Message: "waiting for its Gateway to accept it"},
+		},
+		"HTTPRouteNotAccepted": {
+			reason: "A route its Gateway refused says why.",
+			obj: `{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: web, generation: 1}, spec: {parentRefs: [{name: gw}]},
+				status: {parents: [{parentRef: {name: gw}, conditions: [{type: Accepted, status: "False", reason: NotAllowedByListeners, message: "no listener allows this namespace"}]}]}}`,
+			want: want{Message: "Gateway gw: Accepted is False: NotAllowedByListeners: no listener allows this namespace"},
+		},
+		"HTTPRouteUnresolved": {
+			reason: "A route accepted with a backend that does not resolve is not ready.",
+			obj: `{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: web, generation: 1}, spec: {parentRefs: [{name: gw}]},
+				status: {parents: [{parentRef: {name: gw}, conditions: [{type: Accepted, status: "True"}]}]}}`,
+			want: want{Message: "waiting for Gateway gw to set ResolvedRefs"},
+		},
+		"HTTPRouteAccepted": {
+			reason: "A route accepted by every parent with its references resolved is ready.",
+			obj: `{apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: {name: web, generation: 1}, spec: {parentRefs: [{name: gw}]},
+				status: {parents: [{parentRef: {name: gw}, conditions: [{type: Accepted, status: "True"}, {type: ResolvedRefs, status: "True"}]}]}}`,
+			want: want{State: goldenpath.Ready, Message: "ready"},
+		},
+		"DNSEndpointNotApplied": {
+			reason: "A DNSEndpoint external-dns has not applied is not ready; kstatus alone says Current without a status.",
+			obj:    `{apiVersion: externaldns.k8s.io/v1alpha1, kind: DNSEndpoint, metadata: {name: r, generation: 2}, spec: {}}`,
+			want:   want{Message: "waiting for external-dns to apply generation 2"},
+		},
+		"DNSEndpointApplied": {
+			reason: "A DNSEndpoint external-dns applied at its generation is ready.",
+			obj:    `{apiVersion: externaldns.k8s.io/v1alpha1, kind: DNSEndpoint, metadata: {name: r, generation: 2}, spec: {}, status: {observedGeneration: 2}}`,
+			want:   want{State: goldenpath.Ready, Message: "ready"},
+		},
+		"DeploymentStuck": {
+			reason: "A rollout past its progress deadline has failed: it will not finish by waiting.",
+			obj: `{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, generation: 2}, spec: {replicas: 2},
+				status: {observedGeneration: 2, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2,
+				conditions: [{type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: "ReplicaSet web-7d9 has timed out progressing."}]}}`,
+			want: want{State: goldenpath.Failed, Message: "Progress deadline exceeded"},
+		},
 		"SecretExists": {
 			reason: "A Secret is ready once it exists.",
 			obj:    `{apiVersion: v1, kind: Secret, metadata: {name: s}}`,

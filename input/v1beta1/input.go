@@ -21,7 +21,7 @@ type Input struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// GoldenPath selects what this step composes.
-	// +kubebuilder:validation:Enum=MongoDB
+	// +kubebuilder:validation:Enum=MongoDB;WebApp;TenantNamespace;DNSRecord
 	GoldenPath string `json:"goldenPath"`
 
 	// Images overrides where container images are pulled from, e.g. a registry mirror.
@@ -45,6 +45,69 @@ type Input struct {
 	// Naming controls how composed resources are named.
 	// +optional
 	Naming Naming `json:"naming,omitempty"`
+
+	// Web is how the WebApp golden path exposes apps.
+	// +optional
+	Web Web `json:"web,omitempty"`
+
+	// DNS bounds the names the DNSRecord golden path may publish.
+	// +optional
+	DNS DNS `json:"dns,omitempty"`
+}
+
+// Route kinds a web app is exposed with.
+const (
+	RouteIngress   = "Ingress"
+	RouteHTTPRoute = "HTTPRoute"
+)
+
+// Web settings: how web apps are exposed, the platform's choice rather than each team's.
+type Web struct {
+	// Route is Ingress (networking.k8s.io/v1) or HTTPRoute (Gateway API, gateway.networking.k8s.io/v1).
+	// +optional
+	// +kubebuilder:validation:Enum=Ingress;HTTPRoute
+	// +kubebuilder:default=Ingress
+	Route string `json:"route,omitempty"`
+
+	// IngressClassName of the Ingresses. Empty uses the cluster's default class.
+	// +optional
+	IngressClassName string `json:"ingressClassName,omitempty"`
+
+	// ClusterIssuer is the cert-manager ClusterIssuer that signs the certificates of Ingresses
+	// with TLS. Empty leaves the certificate to the platform (e.g. a wildcard default).
+	// +optional
+	ClusterIssuer string `json:"clusterIssuer,omitempty"`
+
+	// Gateway the HTTPRoutes attach to. Required when route is HTTPRoute.
+	// +optional
+	Gateway *Gateway `json:"gateway,omitempty"`
+
+	// BaseDomain gives an app without spec.host the host <XR name>-<XR namespace>.<baseDomain>.
+	// Empty leaves such an app without a route.
+	// +optional
+	BaseDomain string `json:"baseDomain,omitempty"`
+}
+
+// Gateway is the parent of the HTTPRoutes.
+type Gateway struct {
+	// Name of the Gateway.
+	Name string `json:"name"`
+
+	// Namespace of the Gateway.
+	Namespace string `json:"namespace"`
+
+	// SectionName is the listener the routes attach to; empty attaches to every listener.
+	// +optional
+	SectionName string `json:"sectionName,omitempty"`
+}
+
+// DNS settings.
+type DNS struct {
+	// Zones are the DNS zones whose names records may have, e.g. apps.example.com. Empty
+	// allows any name.
+	// +optional
+	// +listType=set
+	Zones []string `json:"zones,omitempty"`
 }
 
 // Images overrides the image location of a golden path.

@@ -1,7 +1,10 @@
 package v1beta1
 
 import (
+	"maps"
 	"regexp"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -33,6 +36,9 @@ func (in *Input) Default() {
 	}
 	if in.Backstage.EntityNamespace == "" {
 		in.Backstage.EntityNamespace = DefaultEntityNamespace
+	}
+	if in.Web.Route == "" {
+		in.Web.Route = RouteIngress
 	}
 	if in.Naming.ReuseNameSuffix == nil {
 		reuse := true
@@ -71,6 +77,46 @@ func (in *Input) Validate() field.ErrorList {
 	for i, l := range in.Backstage.Links {
 		if l.URL == "" {
 			errs = append(errs, field.Required(b.Child("links").Index(i).Child("url"), "a link needs a URL"))
+		}
+	}
+	errs = append(errs, in.Web.validate(field.NewPath("web"))...)
+	for i, z := range in.DNS.Zones {
+		for _, msg := range validation.IsDNS1123Subdomain(z) {
+			errs = append(errs, field.Invalid(field.NewPath("dns", "zones").Index(i), z, msg))
+		}
+	}
+	return errs
+}
+
+func (w Web) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch w.Route {
+	case RouteIngress, "":
+	case RouteHTTPRoute:
+		if w.Gateway == nil {
+			errs = append(errs, field.Required(path.Child("gateway"), "HTTPRoutes need the Gateway they attach to"))
+		}
+	default:
+		errs = append(errs, field.NotSupported(path.Child("route"), w.Route, []string{RouteIngress, RouteHTTPRoute}))
+	}
+	names := map[string]string{"ingressClassName": w.IngressClassName, "clusterIssuer": w.ClusterIssuer, "baseDomain": w.BaseDomain}
+	if w.Gateway != nil {
+		names["gateway.name"], names["gateway.namespace"] = w.Gateway.Name, w.Gateway.Namespace
+		if w.Gateway.SectionName != "" {
+			names["gateway.sectionName"] = w.Gateway.SectionName
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(names)) {
+		v := names[f]
+		if v == "" && !strings.HasPrefix(f, "gateway.") {
+			continue
+		}
+		p := path
+		for _, c := range strings.Split(f, ".") {
+			p = p.Child(c)
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(v) {
+			errs = append(errs, field.Invalid(p, v, msg))
 		}
 	}
 	return errs

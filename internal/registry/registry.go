@@ -9,18 +9,24 @@ import (
 	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/dnsrecord"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/tenantnamespace"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/webapp"
 )
 
 // All golden paths, by the name an Input selects them with.
@@ -28,6 +34,9 @@ import (
 //nolint:gochecknoglobals // The registry, read only.
 var All = byName(
 	mongodb.Registration,
+	webapp.Registration,
+	tenantnamespace.Registration,
+	dnsrecord.Registration,
 )
 
 func byName(rs ...goldenpath.Registration) map[string]goldenpath.Registration {
@@ -45,11 +54,14 @@ func Names() []string { return slices.Sorted(maps.Keys(All)) }
 //
 //nolint:gochecknoglobals // A table, read only.
 var schemes = map[schema.GroupVersion]func(*runtime.Scheme) error{
-	corev1.SchemeGroupVersion:       corev1.AddToScheme,
-	appsv1.SchemeGroupVersion:       appsv1.AddToScheme,
-	batchv1.SchemeGroupVersion:      batchv1.AddToScheme,
-	policyv1.SchemeGroupVersion:     policyv1.AddToScheme,
-	networkingv1.SchemeGroupVersion: networkingv1.AddToScheme,
+	corev1.SchemeGroupVersion:        corev1.AddToScheme,
+	appsv1.SchemeGroupVersion:        appsv1.AddToScheme,
+	batchv1.SchemeGroupVersion:       batchv1.AddToScheme,
+	policyv1.SchemeGroupVersion:      policyv1.AddToScheme,
+	networkingv1.SchemeGroupVersion:  networkingv1.AddToScheme,
+	autoscalingv2.SchemeGroupVersion: autoscalingv2.AddToScheme,
+	rbacv1.SchemeGroupVersion:        rbacv1.AddToScheme,
+	gatewayv1.SchemeGroupVersion:     gatewayv1.Install,
 }
 
 // The SDK converts typed objects through its package-level composed.Scheme: the groups of the

@@ -39,7 +39,7 @@ func MembersMessage(sts *goldenpath.Readiness, pods []resource.Required, fetched
 		if err := goldenpath.Decode(p.Resource.Object, &pod, ""); err != nil {
 			continue
 		}
-		problems[pod.GetName()] = PodProblem(&pod)
+		problems[pod.GetName()] = goldenpath.PodProblem(&pod)
 	}
 	var waiting []string
 	for i := int64(0); i < want && i < maxMembers; i++ {
@@ -56,31 +56,4 @@ func MembersMessage(sts *goldenpath.Readiness, pods []resource.Required, fetched
 		return msg + "; " + sts.Message
 	}
 	return msg + "; waiting for " + strings.Join(waiting, ", ")
-}
-
-// PodProblem is why a pod is not ready, or "" when it is.
-func PodProblem(p *corev1.Pod) string {
-	if p.DeletionTimestamp != nil {
-		return "terminating"
-	}
-	for _, cs := range p.Status.ContainerStatuses {
-		if w := cs.State.Waiting; w != nil && w.Reason != "" {
-			return w.Reason
-		}
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type != corev1.PodReady {
-			continue
-		}
-		if c.Status == corev1.ConditionTrue {
-			return ""
-		}
-		if c.Reason != "" {
-			return c.Reason
-		}
-	}
-	if p.Status.Phase == corev1.PodPending || p.Status.Phase == "" {
-		return "Pending"
-	}
-	return "NotReady"
 }

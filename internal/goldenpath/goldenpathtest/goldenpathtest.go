@@ -1,0 +1,61 @@
+// Package goldenpathtest builds the requests golden path tests compose from, out of YAML a
+// human can read.
+package goldenpathtest
+
+import (
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	"github.com/crossplane/function-sdk-go/resource/composite"
+
+	"github.com/open-service-portal/function-golden-path/input/v1beta1"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+)
+
+// Object reads a YAML object as Crossplane sends it: every number a float64.
+func Object(t *testing.T, y string) map[string]any {
+	t.Helper()
+	obj := map[string]any{}
+	if err := yaml.Unmarshal([]byte(y), &obj); err != nil {
+		t.Fatalf("%v\n%s", err, y)
+	}
+	return obj
+}
+
+// Request is a request for the XR in xr, with the instance name given, the observed composed
+// resources by pipeline name and the Input (defaulted; nil for the defaults).
+func Request(t *testing.T, xr, instance string, in *v1beta1.Input, observed map[resource.Name]string) goldenpath.Request {
+	t.Helper()
+	if in == nil {
+		in = &v1beta1.Input{}
+	}
+	in.Default()
+	r := goldenpath.Request{
+		XR:       &resource.Composite{Resource: &composite.Unstructured{}},
+		Instance: goldenpath.Instance{Name: instance, ID: instance[len(instance)-min(8, len(instance)):]},
+		Observed: map[resource.Name]resource.ObservedComposed{},
+		Required: map[string][]resource.Required{},
+		Input:    in,
+	}
+	r.XR.Resource.Object = Object(t, xr)
+	for name, y := range observed {
+		c := composed.New()
+		c.Object = Object(t, y)
+		r.Observed[name] = resource.ObservedComposed{Resource: c}
+	}
+	return r
+}
+
+// Required adds resources Crossplane fetched for a requirement.
+func Required(t *testing.T, r goldenpath.Request, key string, objects ...string) {
+	t.Helper()
+	r.Required[key] = []resource.Required{}
+	for _, y := range objects {
+		u := composed.New()
+		u.Object = Object(t, y)
+		r.Required[key] = append(r.Required[key], resource.Required{Resource: &u.Unstructured})
+	}
+}
