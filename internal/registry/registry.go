@@ -8,19 +8,7 @@ import (
 	"maps"
 	"slices"
 
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/dnsrecord"
@@ -50,31 +38,10 @@ func byName(rs ...goldenpath.Registration) map[string]goldenpath.Registration {
 // Names of the golden paths, sorted.
 func Names() []string { return slices.Sorted(maps.Keys(All)) }
 
-// schemes add the API groups golden paths may compose to a scheme.
-//
-//nolint:gochecknoglobals // A table, read only.
-var schemes = map[schema.GroupVersion]func(*runtime.Scheme) error{
-	corev1.SchemeGroupVersion:        corev1.AddToScheme,
-	appsv1.SchemeGroupVersion:        appsv1.AddToScheme,
-	batchv1.SchemeGroupVersion:       batchv1.AddToScheme,
-	policyv1.SchemeGroupVersion:      policyv1.AddToScheme,
-	networkingv1.SchemeGroupVersion:  networkingv1.AddToScheme,
-	autoscalingv2.SchemeGroupVersion: autoscalingv2.AddToScheme,
-	rbacv1.SchemeGroupVersion:        rbacv1.AddToScheme,
-	gatewayv1.SchemeGroupVersion:     gatewayv1.Install,
-}
-
 // The SDK converts typed objects through its package-level composed.Scheme: the groups of the
 // kinds golden paths compose are registered there once.
 func init() { //nolint:gochecknoinits // composed.Scheme is package state by the SDK's design.
-	done := map[schema.GroupVersion]bool{}
 	for _, r := range All {
-		for _, gvk := range r.Composes {
-			gv := gvk.GroupVersion()
-			if add, ok := schemes[gv]; ok && !done[gv] {
-				utilruntime.Must(add(composed.Scheme))
-				done[gv] = true
-			}
-		}
+		goldenpath.AddKinds(r)
 	}
 }

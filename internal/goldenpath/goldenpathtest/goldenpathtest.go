@@ -25,10 +25,12 @@ func Object(t *testing.T, y string) map[string]any {
 	return obj
 }
 
-// Request is a request for the XR in xr, with the instance name given, the observed composed
-// resources by pipeline name and the Input (defaulted; nil for the defaults).
-func Request(t *testing.T, xr, instance string, in *v1beta1.Input, observed map[resource.Name]string) goldenpath.Request {
+// Request is a request to the golden path reg (whose kinds it registers) for the XR in xr, with
+// the instance name given, the observed composed resources by pipeline name and the Input
+// (defaulted; nil for the defaults).
+func Request(t *testing.T, reg goldenpath.Registration, xr, instance string, in *v1beta1.Input, observed map[resource.Name]string) goldenpath.Request {
 	t.Helper()
+	goldenpath.AddKinds(reg)
 	if in == nil {
 		in = &v1beta1.Input{}
 	}

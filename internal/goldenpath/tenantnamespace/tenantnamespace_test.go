@@ -1,0 +1,179 @@
+package tenantnamespace
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/goldenpathtest"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/tenantnamespace/v1alpha1"
+)
+
+const instance = "team-a-4698d747"
+
+func xr(spec string) string {
+	return `{apiVersion: platform.platform.io/v1alpha1, kind: TenantNamespace, metadata: {name: team-a}, spec: ` + spec + `}`
+}
+
+func namespaceYAML(instance string, protected bool) string {
+	return fmt.Sprintf(`{apiVersion: v1, kind: Namespace, metadata: {name: team-a, labels: {%s: %s, %s: %q}}}`,
+		goldenpath.LabelInstance, instance, LabelDeletionProtection, fmt.Sprint(protected))
+}
+
+func quotaYAML(status string) string {
+	return `{apiVersion: v1, kind: ResourceQuota, metadata: {name: team-a-4698d747-quota, namespace: team-a}, status: ` + status + `}`
+}
+
+// TestDeletionProtection checks that protection is turned off only once the namespace's quota
+// counts no pod and no volume, and that an unknown count keeps it.
+func TestDeletionProtection(t *testing.T) {
+	type want struct {
+		protected bool
+		refused   string
+	}
+	cases := map[string]struct {
+		reason   string
+		spec     string
+		observed map[resource.Name]string
+		want     want
+	}{
+		"On": {
+			reason: "Protection is on by default.",
+			spec:   `{team: team-a}`,
+			want:   want{protected: true},
+		},
+		"OffBeforeCreation": {
+			reason: "A namespace created without protection has none.",
+			spec:   `{team: team-a, deletionProtection: false}`,
+			want:   want{},
+		},
+		"OffWhenEmpty": {
+			reason: "Protection goes once the quota counts no pod and no volume.",
+			spec:   `{team: team-a, deletionProtection: false}`,
+			observed: map[resource.Name]string{
+				NamespaceName: namespaceYAML(instance, true),
+				QuotaName:     quotaYAML(`{used: {pods: "0", persistentvolumeclaims: "0", secrets: "3"}}`),
+			},
+			want: want{},
+		},
+		"KeptWithWorkloads": {
+			reason: "Protection is kept while the namespace holds pods or volumes.",
+			spec:   `{team: team-a, deletionProtection: false}`,
+			observed: map[resource.Name]string{
+				NamespaceName: namespaceYAML(instance, true),
+				QuotaName:     quotaYAML(`{used: {pods: "3", persistentvolumeclaims: "1"}}`),
+			},
+			want: want{protected: true, refused: "spec.deletionProtection DeletionProtectionKept: deletion protection of namespace team-a is kept on: it holds 3 pods and 1 volumes; delete its workloads and volumes (back up their data first), then turn it off again"},
+		},
+		"KeptWhenUncounted": {
+			reason: "A quota that has not counted, or whose counts are not numbers, keeps protection: an unknown never lets a namespace go.",
+			spec:   `{team: team-a, deletionProtection: false}`,
+			observed: map[resource.Name]string{
+				NamespaceName: namespaceYAML(instance, true),
+				QuotaName:     quotaYAML(`{used: {pods: "0", persistentvolumeclaims: "many"}}`),
+			},
+			want: want{protected: true, refused: "spec.deletionProtection DeletionProtectionKept: deletion protection of namespace team-a is kept on: cannot tell what it holds: its ResourceQuota has not counted its pods and volumes; delete its workloads and volumes (back up their data first), then turn it off again"},
+		},
+		"KeptWithoutQuota": {
+			reason: "A quota deleted by hand keeps protection.",
+			spec:   `{team: team-a, deletionProtection: false}`,
+			observed: map[resource.Name]string{
+				NamespaceName: namespaceYAML(instance, true),
+			},
+			want: want{protected: true, refused: "spec.deletionProtection DeletionProtectionKept: deletion protection of namespace team-a is kept on: cannot tell what it holds: its ResourceQuota has not counted its pods and volumes; delete its workloads and volumes (back up their data first), then turn it off again"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := goldenpathtest.Request(t, Registration, xr(tc.spec), instance, nil, tc.observed)
+			goldenpathtest.Required(t, r, requiredNamespace)
+			c, err := Blueprint{}.Compose(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := want{protected: c.Status.(v1alpha1.Status).DeletionProtection}
+			for _, rf := range c.Refused {
+				got.refused = fmt.Sprintf("%s %s: %s", rf.Field, rf.Reason, rf.Message)
+			}
+			ns := c.Resources[0].Object
+			if label := ns.GetLabels()[LabelDeletionProtection] == "true"; label != got.protected {
+				t.Errorf("the namespace's %s label is %v, the status says %v", LabelDeletionProtection, label, got.protected)
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestExistingNamespace checks that a namespace of someone else is never taken over.
+func TestExistingNamespace(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		fetched  bool
+		existing []string
+		want     string
+	}{
+		"NotFetched": {
+			reason: "Nothing is composed before Crossplane said whether the namespace exists.",
+			want:   goldenpath.ErrRequirementsPending.Error(),
+		},
+		"Absent": {
+			reason:  "A namespace that does not exist is created.",
+			fetched: true,
+		},
+		"Ours": {
+			reason:   "A namespace of this instance (its XR's composed resource reference lost) is this instance's.",
+			fetched:  true,
+			existing: []string{namespaceYAML(instance, true)},
+		},
+		"Foreign": {
+			reason:   "A namespace of another instance, or of no one, is refused with what to do.",
+			fetched:  true,
+			existing: []string{`{apiVersion: v1, kind: Namespace, metadata: {name: team-a}}`},
+			want:     `metadata.name: Invalid value: "team-a": namespace team-a exists and is not this TenantNamespace's (its app.kubernetes.io/instance label is "", not "team-a-4698d747"): choose another name, or label the namespace app.kubernetes.io/instance=team-a-4698d747 to hand it over, with everything it holds`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := goldenpathtest.Request(t, Registration, xr(`{team: team-a}`), instance, nil, nil)
+			if tc.fetched {
+				goldenpathtest.Required(t, r, requiredNamespace, tc.existing...)
+			}
+			_, err := Blueprint{}.Compose(r)
+			got := ""
+			if err != nil {
+				got = strings.TrimSuffix(strings.TrimPrefix(err.Error(), "["), "]")
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestParseTeam checks the forms a team's group may be given in.
+func TestParseTeam(t *testing.T) {
+	cases := map[string]struct {
+		want team
+		ok   bool
+	}{
+		"team-a":                {team{"default", "team-a"}, true},
+		"group:team-a":          {team{"default", "team-a"}, true},
+		"group:platform/team-a": {team{"platform", "team-a"}, true},
+		"user:default/alice":    {team{"default", "user:default/alice"}, false},
+		"team a":                {team{"default", "team a"}, false},
+		"":                      {team{"default", ""}, false},
+	}
+	for in, tc := range cases {
+		got, ok := parseTeam(in)
+		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(team{})); diff != "" || ok != tc.ok {
+			t.Errorf("parseTeam(%q) = %v, %v; want %v, %v", in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
