@@ -74,7 +74,7 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 			}
 		}
 
-		a := catalogAnnotations(c, r, xr, xrAnn, in)
+		a := catalogAnnotations(c, r, selector, xr, xrAnn, in)
 		if len(a) > 0 {
 			o.SetAnnotations(merge(o.GetAnnotations(), a))
 		}
@@ -87,7 +87,18 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 func workloadOf(c *goldenpath.Composition) (string, map[string]string) {
 	for _, r := range c.Resources {
 		if r.Workload {
+			// A workload without a selector of its own (a Namespace, a DNSEndpoint) selects
+			// what carries its labels, itself first.
 			selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
+			if len(selector) == 0 {
+				l := r.Object.GetLabels()
+				selector = map[string]string{}
+				for _, k := range []string{goldenpath.LabelName, goldenpath.LabelInstance, goldenpath.LabelComponent} {
+					if v, ok := l[k]; ok {
+						selector[k] = v
+					}
+				}
+			}
 			return entityName(r), selector
 		}
 	}
@@ -114,7 +125,7 @@ func selects(selector, labels map[string]string) bool {
 }
 
 // catalogAnnotations are the ingestor's annotations for one resource.
-func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *resource.Composite, xrAnn map[string]string, in *v1beta1.Input) map[string]string {
+func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, selector map[string]string, xr *resource.Composite, xrAnn map[string]string, in *v1beta1.Input) map[string]string {
 	p := in.Backstage.AnnotationPrefix + "/"
 	if !r.Catalog {
 		return map[string]string{p + annotationExclude: "true"}
@@ -138,7 +149,6 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 	}
 	xrEntity := pick(annotationName, labelValue(xr.Resource.GetName()))
 	component := r.Object.GetLabels()[goldenpath.LabelComponent]
-	selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
 
 	// The ingestor copies these once, when it first sees the workload: nothing here may
 	// change with the spec (the release, the member count). Live facts are in the XR's status

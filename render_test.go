@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -139,10 +140,10 @@ func TestRenderExamples(t *testing.T) {
 					t.Errorf("pipeline names (expect.yaml's composes): -want, +got:\n%s", diff)
 				}
 				for pname, o := range first.Composed {
-					checkLabels(t, pname, o, first.XR.GetName(), inst)
+					checkLabels(t, e, pname, o, first.XR.GetName(), inst, first.Composed[e.Workload].GetName())
 					checkRestricted(t, pname, o)
 				}
-				checkWorkload(t, first.Composed[e.Workload], first.XR.GetName())
+				checkWorkload(t, e, first.Composed[e.Workload], first.XR.GetName(), inst)
 			})
 		}
 	}
@@ -183,6 +184,9 @@ func TestRenderSteadyState(t *testing.T) {
 
 // expectation is an example's expect.yaml.
 type expectation struct {
+	// App and Component are the app.kubernetes.io/name and component of the workload.
+	App       string              `json:"app"`
+	Component string              `json:"component"`
 	Workload  string              `json:"workload"`
 	Condition string              `json:"condition"`
 	Status    []string            `json:"status"`
@@ -195,8 +199,8 @@ type expectation struct {
 func expectations(t *testing.T, dir string) expectation {
 	t.Helper()
 	var e expectation
-	if err := yaml.Unmarshal([]byte(readFile(t, filepath.Join(dir, "expect.yaml"))[0]), &e); err != nil || e.Workload == "" || e.Condition == "" {
-		t.Fatalf("%s/expect.yaml: needs at least workload and condition: %v", dir, err)
+	if err := yaml.Unmarshal([]byte(readFile(t, filepath.Join(dir, "expect.yaml"))[0]), &e); err != nil || e.Workload == "" || e.Condition == "" || e.App == "" || e.Component == "" {
+		t.Fatalf("%s/expect.yaml: needs at least app, component, workload and condition: %v", dir, err)
 	}
 	return e
 }
@@ -266,22 +270,22 @@ func checkStatus(t *testing.T, e expectation, xr *unstructured.Unstructured, pha
 		t.Errorf("conditions Synced and SpecAccepted: want True, got %v", found)
 	}
 	for _, f := range e.Status {
-		if v, _, _ := unstructured.NestedString(xr.Object, "status", f); v == "" {
+		if v, _, _ := unstructured.NestedFieldNoCopy(xr.Object, "status", f); v == nil || v == "" || reflect.ValueOf(v).Kind() == reflect.Slice && reflect.ValueOf(v).Len() == 0 {
 			t.Errorf("status.%s is empty", f)
 		}
 	}
 }
 
-func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrName, inst string) {
+func checkLabels(t *testing.T, e expectation, pname string, o *unstructured.Unstructured, xrName, inst, workload string) {
 	t.Helper()
-	// kubernetes-id names the entity an object belongs to: the workload's (<instance>-database)
+	// kubernetes-id names the entity an object belongs to: the workload's (<workload>-<component>)
 	// for the workload and what its selector selects, the XR's for the rest.
 	entity := xrName
-	if o.GetLabels()["app.kubernetes.io/component"] == "database" {
-		entity = inst + "-database"
+	if o.GetLabels()["app.kubernetes.io/component"] == e.Component {
+		entity = workload + "-" + e.Component
 	}
 	want := map[string]string{
-		"app.kubernetes.io/name": "mongodb", "app.kubernetes.io/instance": inst,
+		"app.kubernetes.io/name": e.App, "app.kubernetes.io/instance": inst,
 		"app.kubernetes.io/managed-by": "function-golden-path", "app.kubernetes.io/part-of": xrName,
 		"backstage.io/kubernetes-id": entity,
 	}
@@ -293,40 +297,41 @@ func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrNam
 			t.Errorf("%s: pod template label %s: want %q, got %q", pname, k, v, tmpl[k])
 		}
 	}
-	if !strings.HasPrefix(o.GetName(), inst) {
+	// A namespace is named as its XR; everything else starts with the instance name.
+	if !strings.HasPrefix(o.GetName(), inst) && o.GetKind() != "Namespace" {
 		t.Errorf("%s: name %q does not start with the instance name %q", pname, o.GetName(), inst)
 	}
 }
 
 // checkWorkload checks the TeraSky ingestor's annotations on the workload.
-func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName string) {
+func checkWorkload(t *testing.T, e expectation, w *unstructured.Unstructured, xrName, inst string) {
 	t.Helper()
-	a := sts.GetAnnotations()
-	for _, k := range []string{"owner", "system", "lifecycle", "component-type", "title", "description", "links"} {
+	a := w.GetAnnotations()
+	kind := w.GetKind()
+	for _, k := range []string{"owner", "system", "lifecycle", "component-type", "title", "description"} {
 		if a["terasky.backstage.io/"+k] == "" {
-			t.Errorf("StatefulSet: annotation terasky.backstage.io/%s is empty", k)
+			t.Errorf("%s: annotation terasky.backstage.io/%s is empty", kind, k)
 		}
 	}
 	if got := a["terasky.backstage.io/name"]; got == "" || got == xrName {
-		t.Errorf("StatefulSet: terasky.backstage.io/name must be set and differ from the XR's name %q, got %q", xrName, got)
+		t.Errorf("%s: terasky.backstage.io/name must be set and differ from the XR's name %q, got %q", kind, xrName, got)
 	}
 	if got, want := a["terasky.backstage.io/subcomponent-of"], "component:default/"+xrName; got != want {
-		t.Errorf("StatefulSet: subcomponent-of: want %q, got %q", want, got)
+		t.Errorf("%s: subcomponent-of: want %q, got %q", kind, want, got)
 	}
-	// The ingestor records a StatefulSet's kind as Statefulset and derives no selector: the
+	// The ingestor derives no selector from a StatefulSet or from kinds without one: the
 	// workload names its own, which selects its pods, Services and itself.
-	inst := sts.GetName()
 	if got, want := a["terasky.backstage.io/kubernetes-label-selector"],
-		"app.kubernetes.io/component=database,app.kubernetes.io/instance="+inst+",app.kubernetes.io/name=mongodb"; got != want {
-		t.Errorf("StatefulSet: kubernetes-label-selector: want %q, got %q", want, got)
+		"app.kubernetes.io/component="+e.Component+",app.kubernetes.io/instance="+inst+",app.kubernetes.io/name="+e.App; got != want {
+		t.Errorf("%s: kubernetes-label-selector: want %q, got %q", kind, want, got)
 	}
 	// Portals that ingest only marked objects must still see the workload.
 	if got := a["terasky.backstage.io/add-to-catalog"]; got != "true" {
-		t.Errorf("StatefulSet: add-to-catalog: want \"true\", got %q", got)
+		t.Errorf("%s: add-to-catalog: want \"true\", got %q", kind, got)
 	}
 	// Text the ingestor copies once must not change with the spec.
 	if d := a["terasky.backstage.io/description"]; strings.Contains(d, "7.0") || strings.Contains(d, "GiB") || strings.Contains(d, "replica set of") {
-		t.Errorf("StatefulSet: description %q names a release or a member count, which go stale in the catalog", d)
+		t.Errorf("%s: description %q names a release or a member count, which go stale in the catalog", kind, d)
 	}
 }
 

@@ -54,6 +54,10 @@ rules:
 	}
 	rule(r.Composes, "get, list, watch, create, update, patch, delete")
 	rule(r.Reads, "get, list, watch")
+	if len(r.Binds) > 0 {
+		fmt.Fprintf(&b, "# RoleBindings it composes grant these ClusterRoles: Kubernetes lets Crossplane create them\n# only with the bind verb on them.\n")
+		fmt.Fprintf(&b, "- apiGroups: [\"rbac.authorization.k8s.io\"]\n  resources: [clusterroles]\n  verbs: [bind]\n  resourceNames: [%s]\n", strings.Join(r.Binds, ", "))
+	}
 	return b.String()
 }
 

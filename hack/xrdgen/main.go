@@ -174,9 +174,21 @@ func (m *markers) walk(structs map[string]*ast.StructType, st *ast.StructType, p
 				m.advanced[path] = true
 			}
 		}
-		if id, ok := f.Type.(*ast.Ident); ok && structs[id.Name] != nil {
+		if id, ok := elem(f.Type).(*ast.Ident); ok && structs[id.Name] != nil {
 			m.walk(structs, structs[id.Name], path)
 		}
+	}
+}
+
+// elem is the type a pointer or a slice holds, or the type itself.
+func elem(t ast.Expr) ast.Expr {
+	switch e := t.(type) {
+	case *ast.StarExpr:
+		return elem(e.X)
+	case *ast.ArrayType:
+		return elem(e.Elt)
+	default:
+		return t
 	}
 }
 

@@ -29,6 +29,9 @@ type Registration struct {
 	// Reads are the kinds it asks Crossplane for as required resources: Crossplane must be
 	// allowed to read them.
 	Reads []schema.GroupVersionKind
+	// Binds are the ClusterRoles its RoleBindings grant: Crossplane needs the bind verb on
+	// them.
+	Binds []string
 	// Example is the directory of its example: XRD, Composition, XRs, observed state, RBAC.
 	Example string
 	// Blueprint composes it.

@@ -8,8 +8,6 @@ import (
 	"maps"
 	"slices"
 
-
-
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/dnsrecord"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb"

@@ -7,8 +7,11 @@ import (
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
-// App is the app.kubernetes.io/name of what this golden path composes.
-const App = "dnsrecord"
+// App and component are the app.kubernetes.io/name and component of the DNSEndpoint.
+const (
+	App       = "dnsrecord"
+	component = "record"
+)
 
 // endpoint is the DNSEndpoint external-dns publishes the record from. Its schema is
 // external-dns's; it is written as an object rather than with external-dns's Go module, which
@@ -18,7 +21,7 @@ func endpoint(b build) (runtime.Object, error) {
 	for i, v := range b.Values {
 		targets[i] = v
 	}
-	labels := map[string]any{}
+	labels := map[string]any{goldenpath.LabelComponent: component}
 	for k, v := range goldenpath.SelectorLabels(App, b.instance) {
 		labels[k] = v
 	}

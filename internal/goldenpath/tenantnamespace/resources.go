@@ -116,12 +116,15 @@ func sameNamespace(b build) (runtime.Object, error) {
 	}, nil
 }
 
+// editRole is Kubernetes' aggregated ClusterRole of a namespace's editors.
+const editRole = "edit"
+
 // teamEdit makes the team's group editors of the namespace (Kubernetes' edit role: workloads,
 // Services, Secrets, but not the quota, the policies or RBAC).
 func teamEdit(b build) (runtime.Object, error) {
 	return &rbacv1.RoleBinding{
 		ObjectMeta: b.meta("team-edit"),
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "edit"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: editRole},
 		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: b.Team.Name}},
 	}, nil
 }

@@ -61,6 +61,7 @@ var Registration = goldenpath.Registration{
 		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
 		rbacv1.SchemeGroupVersion.WithKind("RoleBinding"),
 	},
+	Binds:     []string{editRole},
 	Example:   "example/tenantnamespace",
 	Blueprint: Blueprint{},
 }

@@ -204,4 +204,3 @@ func TestSummarize(t *testing.T) {
 		})
 	}
 }
-

@@ -5,7 +5,7 @@ package v1alpha1
 // Defaults of the spec, as the XRD declares them.
 const (
 	DefaultDeletionProtection = true
-	DefaultNetwork = "isolated"
-	DefaultPodSecurity = "restricted"
-	DefaultQuota = "small"
+	DefaultNetwork            = "isolated"
+	DefaultPodSecurity        = "restricted"
+	DefaultQuota              = "small"
 )

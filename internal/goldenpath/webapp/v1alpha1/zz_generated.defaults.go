@@ -5,9 +5,9 @@ package v1alpha1
 // Defaults of the spec, as the XRD declares them.
 const (
 	DefaultHealthPath = "/"
-	DefaultPath = "/"
-	DefaultPort = 8080
-	DefaultSize = "small"
-	DefaultTLS = true
-	DefaultTargetCPU = 80
+	DefaultPath       = "/"
+	DefaultPort       = 8080
+	DefaultSize       = "small"
+	DefaultTLS        = true
+	DefaultTargetCPU  = 80
 )
