@@ -41,6 +41,13 @@ hack/build-tool.sh hack/tools/kube k8s.io/kubernetes/cmd/kube-apiserver "${BIN}/
 hack/build-tool.sh hack/tools/kube k8s.io/kubernetes/cmd/kube-controller-manager "${BIN}/kube-controller-manager"
 crds=$(cd hack/tools/crossplane-core && go list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)/cluster/crds
 [[ -d "${crds}" ]] || die "Crossplane CRDs not found at ${crds}"
+# The CRDs of what the platform runs beside Crossplane, which golden paths compose: the Gateway
+# API's (the release the function's go.mod pins) and external-dns's DNSEndpoint (a pinned
+# release, downloaded as a module). No controller of theirs runs: the tests play their status.
+EXTERNAL_DNS_VERSION=v0.19.0
+gateway_crds=$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)/config/crd/standard
+dnsendpoint_crd=$(go mod download -json "sigs.k8s.io/external-dns@${EXTERNAL_DNS_VERSION}" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')/config/crd/standard/dnsendpoints.externaldns.k8s.io.yaml
+[[ -d "${gateway_crds}" && -f "${dnsendpoint_crd}" ]] || die "platform CRDs not found: ${gateway_crds} ${dnsendpoint_crd}"
 # The package manager refuses every package when the core has no version: `make e2e` builds
 # it with the version stamped (see the Makefile).
 [[ "$("${CROSSPLANE_CORE}" --version 2>/dev/null)" == v* ]] ||
@@ -124,6 +131,7 @@ trap 'exit 143' TERM
 
 step "control plane and tests (private network namespace; logs in _output/e2e/logs)"
 E2E_ROOT=${root} E2E_WORK=${work} E2E_LOGS=${OUT}/logs E2E_BIN=${BIN} E2E_CRDS=${crds} \
+  E2E_PLATFORM_CRDS="${gateway_crds} ${dnsendpoint_crd}" \
   E2E_XPKG=${xpkg} E2E_TEST_BIN=${OUT}/e2e.test E2E_KUBECTL=${kubectl_bin} \
   CROSSPLANE=${CROSSPLANE} CROSSPLANE_CORE=${CROSSPLANE_CORE} FUNCTION_BIN=${BIN}/function-golden-path \
   unshare --net --pid --fork --mount-proc --kill-child -- bash "${root}/hack/e2e/cluster.sh" &

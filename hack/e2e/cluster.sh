@@ -285,6 +285,16 @@ wait_for "Function ${FN_NAME} Healthy=True" 120 \
   kubectl wait --for=condition=Healthy=True --timeout=2s "function.pkg.crossplane.io/${FN_NAME}"
 log "Function ${FN_NAME} Installed and Healthy (revision ${rev}, endpoint 127.0.0.1:${FN_PORT})"
 
+# ---- what the platform runs beside Crossplane: CRDs of the kinds golden paths compose, and
+# the tenant namespaces' deletion protection ----
+for crds in ${E2E_PLATFORM_CRDS}; do
+  kubectl apply --server-side --field-manager=e2e -f "${crds}" >/dev/null
+done
+kubectl wait --for=condition=Established=True --timeout=60s crd/httproutes.gateway.networking.k8s.io \
+  crd/dnsendpoints.externaldns.k8s.io >/dev/null
+kubectl apply --server-side --field-manager=e2e -f "${E2E_ROOT}/example/tenantnamespace/protection.yaml" >/dev/null
+log "Gateway API and DNSEndpoint CRDs established; tenant namespace deletion protection applied"
+
 # ---- every example's XRD, Composition and RBAC (E2E_EXAMPLE=DIR for one) ----
 examples=("${EXAMPLE}/composition.yaml")
 [[ -n "${E2E_EXAMPLE:-}" ]] || examples=("${E2E_ROOT}"/example/*/composition.yaml)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,33 +14,41 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 )
 
 // TestExamples runs every example XR of every golden path (example/*/xr*.yaml) in the
 // control plane, knowing nothing of its golden path but what its expect.yaml says: the XR
 // composes the pipeline names listed, becomes Ready with its golden path's condition True
-// (the simulated kubelet runs its pods), and its composed objects go with it.
+// (the simulated kubelet runs its pods, the simulated platform routes and publishes), and its
+// composed objects go with it.
 func TestExamples(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join("..", "..", "example", "*", "expect.yaml"))
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no example/*/expect.yaml: %v", err)
 	}
 	startKubelet(t, false)
+	startPlatform(t)
 	for _, expect := range dirs {
 		dir := filepath.Dir(expect)
 		var e struct {
-			Condition string              `json:"condition"`
-			Composes  map[string][]string `json:"composes"`
+			Condition    string              `json:"condition"`
+			Composes     map[string][]string `json:"composes"`
+			BeforeDelete map[string]any      `json:"beforeDelete"`
 		}
 		readYAML(t, expect, &e)
-		gvr := xrdResource(t, filepath.Join(dir, "xrd.yaml"))
+		gvr, scope := xrdResource(t, filepath.Join(dir, "xrd.yaml"))
 		for file, pipeline := range e.Composes {
 			t.Run(filepath.Base(dir)+"/"+file, func(t *testing.T) {
 				u := &unstructured.Unstructured{}
 				readYAML(t, filepath.Join(dir, file), &u.Object)
-				u.SetNamespace(c.ns)
-				xrs := c.dyn.Resource(gvr).Namespace(c.ns)
+				var xrs dynamic.ResourceInterface = c.dyn.Resource(gvr)
+				if scope != "Cluster" {
+					u.SetNamespace(c.ns)
+					xrs = c.dyn.Resource(gvr).Namespace(c.ns)
+				}
 				if _, err := xrs.Create(t.Context(), u, metav1.CreateOptions{}); err != nil {
 					t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
 				}
@@ -67,6 +76,9 @@ func TestExamples(t *testing.T) {
 				if len(refs) != len(pipeline) {
 					t.Errorf("%d composed resources, want %d (expect.yaml: %v)", len(refs), len(pipeline), pipeline)
 				}
+				if e.BeforeDelete != nil {
+					prepareDelete(t, xrs, u.GetName(), e.BeforeDelete)
+				}
 				if err := xrs.Delete(t.Context(), u.GetName(), metav1.DeleteOptions{}); err != nil {
 					t.Fatal(err)
 				}
@@ -79,8 +91,12 @@ func TestExamples(t *testing.T) {
 						apiVersion, _ := ref["apiVersion"].(string)
 						kind, _ := ref["kind"].(string)
 						name, _ := ref["name"].(string)
+						ns, _ := ref["namespace"].(string)
+						if scope != "Cluster" {
+							ns = c.ns
+						}
 						gvr, _ := meta.UnsafeGuessKindToResource(schema.FromAPIVersionAndKind(apiVersion, kind))
-						if _, err := c.dyn.Resource(gvr).Namespace(c.ns).Get(t.Context(), name, metav1.GetOptions{}); !kerrors.IsNotFound(err) {
+						if _, err := c.dyn.Resource(gvr).Namespace(ns).Get(t.Context(), name, metav1.GetOptions{}); !kerrors.IsNotFound(err) {
 							return fmt.Errorf("%s %s still there (%w)", kind, name, err)
 						}
 					}
@@ -89,6 +105,33 @@ func TestExamples(t *testing.T) {
 			})
 		}
 	}
+}
+
+// prepareDelete applies an example's beforeDelete merge patch to its XR and waits until the
+// function has rolled it out: the XR's status describes the new generation and it is Ready.
+func prepareDelete(t *testing.T, xrs dynamic.ResourceInterface, name string, patch map[string]any) {
+	t.Helper()
+	b, err := json.Marshal(patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := xrs.Patch(t.Context(), name, types.MergePatchType, b, metav1.PatchOptions{})
+	if err != nil {
+		t.Fatalf("patch %s with %s: %v", name, b, err)
+	}
+	eventually(t, time.Minute, fmt.Sprintf("%s %s to roll out %s", u.GetKind(), name, b), func() error {
+		got, err := xrs.Get(t.Context(), name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if err := observedCurrent(got); err != nil {
+			return fmt.Errorf("%w%s", err, describe(got))
+		}
+		if cd := conditionOf(got, "SpecAccepted"); cd.Status != "True" {
+			return fmt.Errorf("SpecAccepted is %s%s", cd, describe(got))
+		}
+		return nil
+	})
 }
 
 func readYAML(t *testing.T, path string, into any) {
@@ -102,11 +145,12 @@ func readYAML(t *testing.T, path string, into any) {
 	}
 }
 
-// xrdResource is the resource of the XRs an XRD defines.
-func xrdResource(t *testing.T, path string) schema.GroupVersionResource {
+// xrdResource is the resource of the XRs an XRD defines, and their scope.
+func xrdResource(t *testing.T, path string) (schema.GroupVersionResource, string) {
 	t.Helper()
 	var xrd struct {
 		Spec struct {
+			Scope string `json:"scope"`
 			Group string `json:"group"`
 			Names struct {
 				Plural string `json:"plural"`
@@ -120,5 +164,5 @@ func xrdResource(t *testing.T, path string) schema.GroupVersionResource {
 	if len(xrd.Spec.Versions) == 0 || xrd.Spec.Names.Plural == "" {
 		t.Fatalf("%s: no plural or version", path)
 	}
-	return schema.GroupVersionResource{Group: xrd.Spec.Group, Version: xrd.Spec.Versions[0].Name, Resource: strings.ToLower(xrd.Spec.Names.Plural)}
+	return schema.GroupVersionResource{Group: xrd.Spec.Group, Version: xrd.Spec.Versions[0].Name, Resource: strings.ToLower(xrd.Spec.Names.Plural)}, xrd.Spec.Scope
 }

@@ -195,8 +195,8 @@ func describe(u *unstructured.Unstructured) string {
 	}
 	var b strings.Builder
 	og, _, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration")
-	fmt.Fprintf(&b, "\n  MongoDB %s: generation %d, status.observedGeneration %d, phase %q, readyResources %q, endpoint %q, instanceName %q, kstatus %s",
-		u.GetName(), u.GetGeneration(), og, statusString(u, "phase"), statusString(u, "readyResources"),
+	fmt.Fprintf(&b, "\n  %s %s: generation %d, status.observedGeneration %d, phase %q, readyResources %q, endpoint %q, instanceName %q, kstatus %s",
+		u.GetKind(), u.GetName(), u.GetGeneration(), og, statusString(u, "phase"), statusString(u, "readyResources"),
 		statusString(u, "endpoint"), statusString(u, "instanceName"), kstatusOf(u))
 	cs, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, x := range cs {

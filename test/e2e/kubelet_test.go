@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,10 +15,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// kubelet plays the only part of a node the control plane lacks: it reports pods' status. A
-// StatefulSet's pods become Running and Ready (unless marked not ready), a Job's pods Succeeded
-// with their containers terminated with exit code 0. Everything else (StatefulSet, Job and
-// PodDisruptionBudget status, rolling updates, scaling) is left to the real controllers.
+// kubelet plays the only part of a node the control plane lacks: it reports pods' status, in
+// every namespace. A StatefulSet's or a ReplicaSet's pods become Running and Ready (unless
+// marked not ready, or of an image marked unpullable: then they wait in ImagePullBackOff), a
+// Job's pods Succeeded with their containers terminated with exit code 0. Everything else
+// (workload and PodDisruptionBudget status, rolling updates, scaling) is left to the real
+// controllers.
 //
 // A pod starts podStartup after the kubelet first sees it: real pods take seconds, and a
 // rollout compressed into milliseconds would only measure Crossplane's XR circuit breaker
@@ -27,6 +30,7 @@ const podStartup = time.Second
 type kubelet struct {
 	mu       sync.Mutex
 	notReady map[string]bool // pod name -> keep it not ready
+	badImage map[string]bool // image -> its pods wait in ImagePullBackOff
 	holdJobs bool            // leave Jobs' pods running (not yet Succeeded)
 	seen     map[types.UID]time.Time
 	patched  int
@@ -38,7 +42,7 @@ type kubelet struct {
 func startKubelet(t *testing.T, holdJobs bool) *kubelet {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &kubelet{notReady: map[string]bool{}, holdJobs: holdJobs, seen: map[types.UID]time.Time{}, cancel: cancel, done: make(chan struct{})}
+	k := &kubelet{notReady: map[string]bool{}, badImage: map[string]bool{}, holdJobs: holdJobs, seen: map[types.UID]time.Time{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(k.done)
 		for ctx.Err() == nil {
@@ -80,6 +84,17 @@ func (k *kubelet) setReady(pod string, ready bool) {
 	}
 }
 
+// setPullable makes pods of an image start (true) or wait in ImagePullBackOff (false).
+func (k *kubelet) setPullable(image string, ok bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if ok {
+		delete(k.badImage, image)
+	} else {
+		k.badImage[image] = true
+	}
+}
+
 // err is the last error syncing pods, for failure messages.
 func (k *kubelet) err() string {
 	k.mu.Lock()
@@ -101,7 +116,7 @@ func (k *kubelet) failed() error {
 }
 
 func (k *kubelet) sync(ctx context.Context) error {
-	pods, err := c.kube.CoreV1().Pods(c.ns).List(ctx, metav1.ListOptions{})
+	pods, err := c.kube.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return err
 	}
@@ -127,14 +142,18 @@ func (k *kubelet) sync(ctx context.Context) error {
 		}
 		var st *corev1.PodStatus
 		switch owner.Kind {
-		case "StatefulSet":
+		case "StatefulSet", "ReplicaSet":
 			k.mu.Lock()
-			ready := !k.notReady[p.Name]
+			ready, pullable := !k.notReady[p.Name], !slices.ContainsFunc(p.Spec.Containers, func(ct corev1.Container) bool { return k.badImage[ct.Image] })
 			k.mu.Unlock()
-			if isRunning(p, ready) {
+			switch {
+			case !pullable && !isPullBackOff(p):
+				st = pullBackOffStatus(p)
+			case !pullable, isRunning(p, ready):
 				continue
+			default:
+				st = runningStatus(p, ready)
 			}
-			st = runningStatus(p, ready)
 		case "Job":
 			k.mu.Lock()
 			hold := k.holdJobs
@@ -150,7 +169,7 @@ func (k *kubelet) sync(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		_, err = c.kube.CoreV1().Pods(c.ns).Patch(ctx, p.Name, types.MergePatchType, b, metav1.PatchOptions{}, "status")
+		_, err = c.kube.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.MergePatchType, b, metav1.PatchOptions{}, "status")
 		switch {
 		case err == nil:
 			k.mu.Lock()
@@ -174,6 +193,32 @@ func isRunning(p *corev1.Pod, ready bool) bool {
 		}
 	}
 	return false
+}
+
+// isPullBackOff tells whether a pod already waits for its image.
+func isPullBackOff(p *corev1.Pod) bool {
+	return len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].State.Waiting != nil &&
+		p.Status.ContainerStatuses[0].State.Waiting.Reason == "ImagePullBackOff"
+}
+
+// pullBackOffStatus is a pod whose image cannot be pulled.
+func pullBackOffStatus(p *corev1.Pod) *corev1.PodStatus {
+	now := metav1.Now()
+	st := &corev1.PodStatus{
+		Phase: corev1.PodPending,
+		Conditions: []corev1.PodCondition{
+			podCondition(corev1.PodScheduled, true, "", now),
+			podCondition(corev1.ContainersReady, false, "ContainersNotReady", now),
+			podCondition(corev1.PodReady, false, "ContainersNotReady", now),
+		},
+	}
+	for _, ct := range p.Spec.Containers {
+		st.ContainerStatuses = append(st.ContainerStatuses, corev1.ContainerStatus{
+			Name: ct.Name, Image: ct.Image,
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: "Back-off pulling image " + ct.Image}},
+		})
+	}
+	return st
 }
 
 func podCondition(t corev1.PodConditionType, ok bool, reason string, now metav1.Time) corev1.PodCondition {
