@@ -14,6 +14,9 @@ import (
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
+// conditionTrue is the status of a Kubernetes condition that holds.
+const conditionTrue = "True"
+
 // Bounds of texts from the cluster quoted in messages: a value, and what a resource says.
 const (
 	maxQuoted          = 80
@@ -117,7 +120,7 @@ func routeAccepted(u *unstructured.Unstructured) (goldenpath.State, string) {
 			switch {
 			case c == nil:
 				return goldenpath.Waiting, fmt.Sprintf("waiting for Gateway %s to set %s", ref, typ)
-			case c["status"] != "True":
+			case c["status"] != conditionTrue:
 				return goldenpath.Waiting, fmt.Sprintf("Gateway %s: %s is %v: %v: %v", ref, typ, c["status"], c["reason"], c["message"])
 			}
 		}
@@ -138,7 +141,7 @@ func condition(conds []any, typ string) map[string]any {
 // complete tells whether a Job has its Complete condition.
 func complete(job *unstructured.Unstructured) bool {
 	conds, _, _ := unstructured.NestedSlice(job.Object, "status", "conditions")
-	return condition(conds, "Complete")["status"] == "True"
+	return condition(conds, "Complete")["status"] == conditionTrue
 }
 
 // statusView is what kstatus reads of an object, with integers where it wants them: objects

@@ -139,7 +139,7 @@ func changed(observed map[string]map[string]any, c *fnv1.Condition) bool {
 	if !ok {
 		return true
 	}
-	status := map[fnv1.Status]string{fnv1.Status_STATUS_CONDITION_TRUE: "True", fnv1.Status_STATUS_CONDITION_FALSE: "False"}[c.GetStatus()]
+	status := map[fnv1.Status]string{fnv1.Status_STATUS_CONDITION_TRUE: conditionTrue, fnv1.Status_STATUS_CONDITION_FALSE: "False"}[c.GetStatus()]
 	return o["status"] != status || o["reason"] != c.GetReason() || o["message"] != c.GetMessage()
 }
 

@@ -112,7 +112,7 @@ func (w Web) validate(path *field.Path) field.ErrorList {
 			continue
 		}
 		p := path
-		for _, c := range strings.Split(f, ".") {
+		for c := range strings.SplitSeq(f, ".") {
 			p = p.Child(c)
 		}
 		for _, msg := range validation.IsDNS1123Subdomain(v) {

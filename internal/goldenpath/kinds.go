@@ -23,19 +23,20 @@ import (
 //
 //nolint:gochecknoglobals // A table, read only.
 var schemes = map[schema.GroupVersion]func(*runtime.Scheme) error{
-	corev1.SchemeGroupVersion:        corev1.AddToScheme,
-	appsv1.SchemeGroupVersion:        appsv1.AddToScheme,
-	batchv1.SchemeGroupVersion:       batchv1.AddToScheme,
-	policyv1.SchemeGroupVersion:      policyv1.AddToScheme,
-	networkingv1.SchemeGroupVersion:  networkingv1.AddToScheme,
-	autoscalingv2.SchemeGroupVersion: autoscalingv2.AddToScheme,
-	rbacv1.SchemeGroupVersion:        rbacv1.AddToScheme,
-	gatewayv1.SchemeGroupVersion:     gatewayv1.Install,
+	corev1.SchemeGroupVersion:                   corev1.AddToScheme,
+	appsv1.SchemeGroupVersion:                   appsv1.AddToScheme,
+	batchv1.SchemeGroupVersion:                  batchv1.AddToScheme,
+	policyv1.SchemeGroupVersion:                 policyv1.AddToScheme,
+	networkingv1.SchemeGroupVersion:             networkingv1.AddToScheme,
+	autoscalingv2.SchemeGroupVersion:            autoscalingv2.AddToScheme,
+	rbacv1.SchemeGroupVersion:                   rbacv1.AddToScheme,
+	schema.GroupVersion(gatewayv1.GroupVersion): gatewayv1.Install,
 }
 
 //nolint:gochecknoglobals // Which groups composed.Scheme holds, guarding the SDK's package state.
 var added = struct {
 	sync.Mutex
+
 	gvs map[schema.GroupVersion]bool
 }{gvs: map[schema.GroupVersion]bool{}}
 

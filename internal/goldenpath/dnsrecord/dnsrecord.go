@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/dnsrecord/v1alpha1"
@@ -69,7 +70,7 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	}, nil
 }
 
-// Requirements: a record needs nothing but its spec.
+// Requirements are none: a record needs nothing but its spec.
 func (Blueprint) Requirements(goldenpath.Request) map[string]*fnv1.ResourceSelector { return nil }
 
 // Summarize says whether external-dns has applied the record.

@@ -13,28 +13,27 @@ import (
 // ReasonDeletionProtectionKept is the reason of a refusal to turn deletion protection off.
 const ReasonDeletionProtectionKept = "DeletionProtectionKept"
 
-// settleProtection settles spec.deletionProtection against what the namespace holds. It may
-// always be turned on; it is turned off only once the namespace's quota counts no pod and no
-// volume. A count that cannot be read (the quota missing, changed, or not counted yet) keeps
-// the protection: an unknown never lets a namespace go.
-func (b *build) settleProtection() *goldenpath.Refusal {
+// protection settles spec.deletionProtection against what the namespace holds. It may always
+// be turned on; it is turned off only once the namespace's quota counts no pod and no volume.
+// A count that cannot be read (the quota missing, changed, or not counted yet) keeps the
+// protection: an unknown never lets a namespace go.
+func (b build) protection() (bool, *goldenpath.Refusal) {
 	if b.DeletionProtection {
-		return nil
+		return true, nil
 	}
 	ns, ok := b.Observed[NamespaceName]
 	if !ok || ns.Resource.GetLabels()[LabelDeletionProtection] != "true" {
-		return nil
+		return false, nil
 	}
 	pods, volumes, known := held(b)
 	if known && pods == 0 && volumes == 0 {
-		return nil
+		return false, nil
 	}
-	b.DeletionProtection = true
 	holds := "cannot tell what it holds: its ResourceQuota has not counted its pods and volumes"
 	if known {
 		holds = fmt.Sprintf("it holds %d pods and %d volumes", pods, volumes)
 	}
-	return &goldenpath.Refusal{
+	return true, &goldenpath.Refusal{
 		Field:  field.NewPath("spec", "deletionProtection"),
 		Reason: ReasonDeletionProtectionKept,
 		Message: fmt.Sprintf("deletion protection of namespace %s is kept on: %s; delete its workloads and volumes (back up their data first), then turn it off again",
@@ -45,8 +44,8 @@ func (b *build) settleProtection() *goldenpath.Refusal {
 // maxCount bounds a count read from the quota's status.
 const maxCount = 1 << 20
 
-// held are the pods and volumes the namespace's quota counts, and whether it counts them.
-func held(b *build) (pods, volumes int64, known bool) {
+// held are the pods and the volumes the namespace's quota counts, and whether it counts them.
+func held(b build) (int64, int64, bool) {
 	q, ok := b.Observed[QuotaName]
 	if !ok {
 		return 0, 0, false

@@ -66,8 +66,8 @@ func namespace(b build) (runtime.Object, error) {
 	l := b.labels()
 	l[labelPSSEnforce] = b.PodSecurity
 	l[labelPSSEnforceVersion] = "latest"
-	l[labelPSSWarn] = "restricted"
-	l[labelPSSAudit] = "restricted"
+	l[labelPSSWarn] = podSecurityRestricted
+	l[labelPSSAudit] = podSecurityRestricted
 	if b.DeletionProtection {
 		l[LabelDeletionProtection] = "true"
 	}

@@ -10,8 +10,12 @@ import (
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/tenantnamespace/v1alpha1"
 )
 
-// Values of spec.network.
+// Values of spec.podSecurity and spec.network.
 const (
+	podSecurityRestricted = "restricted"
+	podSecurityBaseline   = "baseline"
+	podSecurityPrivileged = "privileged"
+
 	networkIsolated = "isolated"
 	networkOpen     = "open"
 )
@@ -59,9 +63,9 @@ func resolve(s v1alpha1.Spec) (params, field.ErrorList) {
 		errs = append(errs, field.NotSupported(spec.Child("quota"), p.Quota, []string{"small", "medium", "large"}))
 	}
 	switch p.PodSecurity {
-	case "restricted", "baseline", "privileged":
+	case podSecurityRestricted, podSecurityBaseline, podSecurityPrivileged:
 	default:
-		errs = append(errs, field.NotSupported(spec.Child("podSecurity"), p.PodSecurity, []string{"restricted", "baseline", "privileged"}))
+		errs = append(errs, field.NotSupported(spec.Child("podSecurity"), p.PodSecurity, []string{podSecurityRestricted, podSecurityBaseline, podSecurityPrivileged}))
 	}
 	if p.Network != networkIsolated && p.Network != networkOpen {
 		errs = append(errs, field.NotSupported(spec.Child("network"), p.Network, []string{networkIsolated, networkOpen}))

@@ -109,7 +109,8 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 		return nil, err
 	}
 	var refused []goldenpath.Refusal
-	if rf := b.settleProtection(); rf != nil {
+	var rf *goldenpath.Refusal
+	if b.DeletionProtection, rf = b.protection(); rf != nil {
 		refused = append(refused, *rf)
 	}
 	resources, err := goldenpath.Compose(b, components)

@@ -2,6 +2,7 @@ package tenantnamespace
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,9 +21,9 @@ func xr(spec string) string {
 	return `{apiVersion: platform.platform.io/v1alpha1, kind: TenantNamespace, metadata: {name: team-a}, spec: ` + spec + `}`
 }
 
-func namespaceYAML(instance string, protected bool) string {
+func namespaceYAML(protected bool) string {
 	return fmt.Sprintf(`{apiVersion: v1, kind: Namespace, metadata: {name: team-a, labels: {%s: %s, %s: %q}}}`,
-		goldenpath.LabelInstance, instance, LabelDeletionProtection, fmt.Sprint(protected))
+		goldenpath.LabelInstance, instance, LabelDeletionProtection, strconv.FormatBool(protected))
 }
 
 func quotaYAML(status string) string {
@@ -52,11 +53,20 @@ func TestDeletionProtection(t *testing.T) {
 			spec:   `{team: team-a, deletionProtection: false}`,
 			want:   want{},
 		},
+		"StaysOff": {
+			reason: "A namespace whose protection is off stays unprotected, whatever it holds.",
+			spec:   `{team: team-a, deletionProtection: false}`,
+			observed: map[resource.Name]string{
+				NamespaceName: namespaceYAML(false),
+				QuotaName:     quotaYAML(`{used: {pods: "3", persistentvolumeclaims: "1"}}`),
+			},
+			want: want{},
+		},
 		"OffWhenEmpty": {
 			reason: "Protection goes once the quota counts no pod and no volume.",
 			spec:   `{team: team-a, deletionProtection: false}`,
 			observed: map[resource.Name]string{
-				NamespaceName: namespaceYAML(instance, true),
+				NamespaceName: namespaceYAML(true),
 				QuotaName:     quotaYAML(`{used: {pods: "0", persistentvolumeclaims: "0", secrets: "3"}}`),
 			},
 			want: want{},
@@ -65,7 +75,7 @@ func TestDeletionProtection(t *testing.T) {
 			reason: "Protection is kept while the namespace holds pods or volumes.",
 			spec:   `{team: team-a, deletionProtection: false}`,
 			observed: map[resource.Name]string{
-				NamespaceName: namespaceYAML(instance, true),
+				NamespaceName: namespaceYAML(true),
 				QuotaName:     quotaYAML(`{used: {pods: "3", persistentvolumeclaims: "1"}}`),
 			},
 			want: want{protected: true, refused: "spec.deletionProtection DeletionProtectionKept: deletion protection of namespace team-a is kept on: it holds 3 pods and 1 volumes; delete its workloads and volumes (back up their data first), then turn it off again"},
@@ -74,7 +84,7 @@ func TestDeletionProtection(t *testing.T) {
 			reason: "A quota that has not counted, or whose counts are not numbers, keeps protection: an unknown never lets a namespace go.",
 			spec:   `{team: team-a, deletionProtection: false}`,
 			observed: map[resource.Name]string{
-				NamespaceName: namespaceYAML(instance, true),
+				NamespaceName: namespaceYAML(true),
 				QuotaName:     quotaYAML(`{used: {pods: "0", persistentvolumeclaims: "many"}}`),
 			},
 			want: want{protected: true, refused: "spec.deletionProtection DeletionProtectionKept: deletion protection of namespace team-a is kept on: cannot tell what it holds: its ResourceQuota has not counted its pods and volumes; delete its workloads and volumes (back up their data first), then turn it off again"},
@@ -83,7 +93,7 @@ func TestDeletionProtection(t *testing.T) {
 			reason: "A quota deleted by hand keeps protection.",
 			spec:   `{team: team-a, deletionProtection: false}`,
 			observed: map[resource.Name]string{
-				NamespaceName: namespaceYAML(instance, true),
+				NamespaceName: namespaceYAML(true),
 			},
 			want: want{protected: true, refused: "spec.deletionProtection DeletionProtectionKept: deletion protection of namespace team-a is kept on: cannot tell what it holds: its ResourceQuota has not counted its pods and volumes; delete its workloads and volumes (back up their data first), then turn it off again"},
 		},
@@ -130,7 +140,7 @@ func TestExistingNamespace(t *testing.T) {
 		"Ours": {
 			reason:   "A namespace of this instance (its XR's composed resource reference lost) is this instance's.",
 			fetched:  true,
-			existing: []string{namespaceYAML(instance, true)},
+			existing: []string{namespaceYAML(true)},
 		},
 		"Foreign": {
 			reason:   "A namespace of another instance, or of no one, is refused with what to do.",

@@ -52,7 +52,6 @@ func resolve(s v1alpha1.Spec, xrName, namespace string, in *v1beta1.Input) (para
 	p := params{
 		Image:      s.Image,
 		Port:       ptr.Deref(s.Port, v1alpha1.DefaultPort),
-		Replicas:   ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
 		Env:        s.Env,
 		Host:       strings.ToLower(strings.TrimSuffix(ptr.Deref(s.Host, ""), ".")),
 		TLS:        ptr.Deref(s.TLS, v1alpha1.DefaultTLS),
@@ -70,7 +69,9 @@ func resolve(s v1alpha1.Spec, xrName, namespace string, in *v1beta1.Input) (para
 	if p.Port < minPort || p.Port > maxPort {
 		errs = append(errs, field.Invalid(spec.Child("port"), p.Port, fmt.Sprintf("must be from %d to %d: the app runs as a non-root user, which cannot listen below %d", minPort, maxPort, minPort)))
 	}
-	errs = append(errs, p.resolveScale(s, spec)...)
+	var serrs field.ErrorList
+	p.Replicas, p.Autoscale, serrs = scale(s, spec)
+	errs = append(errs, serrs...)
 	preset, perr := goldenpath.Preset(ptr.Deref(s.Size, v1alpha1.DefaultSize), in, minMemory, container)
 	if perr != nil {
 		errs = append(errs, perr)
@@ -90,21 +91,21 @@ func resolve(s v1alpha1.Spec, xrName, namespace string, in *v1beta1.Input) (para
 	return p, errs
 }
 
-// resolveScale checks replicas, or autoscaling in their place.
-func (p *params) resolveScale(s v1alpha1.Spec, spec *field.Path) field.ErrorList {
+// scale is the replicas to start with, and the autoscaling that takes over from them, if any.
+func scale(s v1alpha1.Spec, spec *field.Path) (int32, *v1alpha1.Autoscaling, field.ErrorList) {
 	if s.Autoscaling == nil {
-		if p.Replicas < 1 || p.Replicas > maxReplicas {
-			return field.ErrorList{field.Invalid(spec.Child("replicas"), p.Replicas, fmt.Sprintf("must be from 1 to %d", maxReplicas))}
+		replicas := ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas)
+		if replicas < 1 || replicas > maxReplicas {
+			return replicas, nil, field.ErrorList{field.Invalid(spec.Child("replicas"), replicas, fmt.Sprintf("must be from 1 to %d", maxReplicas))}
 		}
-		return nil
+		return replicas, nil, nil
 	}
 	path := spec.Child("autoscaling")
 	if s.Replicas != nil {
-		return field.ErrorList{field.Forbidden(spec.Child("replicas"), "set replicas or autoscaling, not both")}
+		return 0, nil, field.ErrorList{field.Forbidden(spec.Child("replicas"), "set replicas or autoscaling, not both")}
 	}
 	a := *s.Autoscaling
 	a.TargetCPU = ptr.To(ptr.Deref(a.TargetCPU, v1alpha1.DefaultTargetCPU))
-	p.Autoscale, p.Replicas = &a, a.Min
 	var errs field.ErrorList
 	if a.Min < 1 || a.Min > maxAutoscaling {
 		errs = append(errs, field.Invalid(path.Child("min"), a.Min, fmt.Sprintf("must be from 1 to %d", maxAutoscaling)))
@@ -115,7 +116,7 @@ func (p *params) resolveScale(s v1alpha1.Spec, spec *field.Path) field.ErrorList
 	if *a.TargetCPU < minTargetCPU || *a.TargetCPU > maxTargetCPU {
 		errs = append(errs, field.Invalid(path.Child("targetCPU"), *a.TargetCPU, fmt.Sprintf("must be from %d to %d percent", minTargetCPU, maxTargetCPU)))
 	}
-	return errs
+	return a.Min, &a, errs
 }
 
 // validEnv checks the environment: names each once, a value or a Secret's key each.

@@ -126,7 +126,7 @@ func statusOf(b build) v1alpha1.Status {
 	}
 	if d, ok := b.Observed[DeploymentName]; ok {
 		ready, _ := d.Resource.GetInteger("status.readyReplicas")
-		st.Replicas = int32(min(max(ready, 0), math.MaxInt32)) //nolint:gosec // Bounded just above.
+		st.Replicas = int32(min(max(ready, 0), math.MaxInt32))
 	}
 	return st
 }

@@ -63,7 +63,7 @@ var Registration = goldenpath.Registration{
 		policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"),
 		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
 		networkingv1.SchemeGroupVersion.WithKind("Ingress"),
-		gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute"),
+		schema.GroupVersion(gatewayv1.GroupVersion).WithKind("HTTPRoute"),
 	},
 	// The app's pods, to name the one a rollout waits for.
 	Reads:     []schema.GroupVersionKind{corev1.SchemeGroupVersion.WithKind("Pod")},

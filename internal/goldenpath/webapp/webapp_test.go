@@ -150,31 +150,39 @@ func TestSummarize(t *testing.T) {
 			reason:     "An app rolled out and routed is Available at its URL.",
 			deployment: readiness{goldenpath.Ready, "ready"},
 			ingress:    readiness{goldenpath.Ready, "ready"},
-			want: goldenpath.Summary{Condition: ConditionAppReady, State: goldenpath.Ready, Reason: goldenpath.ReasonAvailable,
-				Message: "web app shop:2, 2 replicas serving at https://shop.example.com/ and http://shop-5c1e9b27.team-a.svc"},
+			want: goldenpath.Summary{
+				Condition: ConditionAppReady, State: goldenpath.Ready, Reason: goldenpath.ReasonAvailable,
+				Message: "web app shop:2, 2 replicas serving at https://shop.example.com/ and http://shop-5c1e9b27.team-a.svc",
+			},
 		},
 		"RollingOut": {
 			reason:     "A rollout names the pods it waits for and why.",
 			deployment: readiness{goldenpath.Waiting, "Updated: 1/2"},
 			ingress:    readiness{goldenpath.Ready, "ready"},
 			pods:       []string{pod("shop-5c1e9b27-7d9c-b", "ContainerCreating"), pod("shop-5c1e9b27-7d9c-a", "ErrImagePull")},
-			want: goldenpath.Summary{Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonRollingOut,
-				Message: "rollout of web app shop:2, 2 replicas: Updated: 1/2; waiting for shop-5c1e9b27-7d9c-a (ErrImagePull), shop-5c1e9b27-7d9c-b (ContainerCreating)"},
+			want: goldenpath.Summary{
+				Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonRollingOut,
+				Message: "rollout of web app shop:2, 2 replicas: Updated: 1/2; waiting for shop-5c1e9b27-7d9c-a (ErrImagePull), shop-5c1e9b27-7d9c-b (ContainerCreating)",
+			},
 		},
 		"Stuck": {
 			reason:     "A rollout past its progress deadline has failed, with the pod's reason and what to do.",
 			deployment: readiness{goldenpath.Failed, "Progress deadline exceeded"},
 			ingress:    readiness{goldenpath.Ready, "ready"},
 			pods:       []string{pod("shop-5c1e9b27-7d9c-a", "ImagePullBackOff")},
-			want: goldenpath.Summary{Condition: ConditionAppReady, State: goldenpath.Failed, Reason: goldenpath.ReasonFailed,
-				Message: "rollout of web app shop:2, 2 replicas: Progress deadline exceeded; waiting for shop-5c1e9b27-7d9c-a (ImagePullBackOff); fix the image or the app, and the next change of the spec rolls out again"},
+			want: goldenpath.Summary{
+				Condition: ConditionAppReady, State: goldenpath.Failed, Reason: goldenpath.ReasonFailed,
+				Message: "rollout of web app shop:2, 2 replicas: Progress deadline exceeded; waiting for shop-5c1e9b27-7d9c-a (ImagePullBackOff); fix the image or the app, and the next change of the spec rolls out again",
+			},
 		},
 		"Route": {
 			reason:     "An app that runs but is not routed yet waits for its route.",
 			deployment: readiness{goldenpath.Ready, "ready"},
 			ingress:    readiness{goldenpath.Waiting, "waiting for the ingress controller to give it an address"},
-			want: goldenpath.Summary{Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonWaitingForRoute,
-				Message: "waiting for Ingress shop-5c1e9b27 (waiting for the ingress controller to give it an address)"},
+			want: goldenpath.Summary{
+				Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonWaitingForRoute,
+				Message: "waiting for Ingress shop-5c1e9b27 (waiting for the ingress controller to give it an address)",
+			},
 		},
 	}
 	for name, tc := range cases {
@@ -187,7 +195,7 @@ func TestSummarize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rs []goldenpath.Readiness
+			rs := make([]goldenpath.Readiness, 0, len(c.Resources))
 			for _, res := range c.Resources {
 				rd := goldenpath.Readiness{Resource: res, State: goldenpath.Ready, Message: "ready", Observed: res.Object}
 				switch res.Name {

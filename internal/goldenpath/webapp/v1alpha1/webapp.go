@@ -142,7 +142,7 @@ type Autoscaling struct {
 	// +kubebuilder:validation:Maximum=100
 	// +kubebuilder:default=80
 	// +optional
-	TargetCPU *int32 `json:"targetCPU,omitempty"` //nolint:tagliatelle // The XR's API, as the issue spells it.
+	TargetCPU *int32 `json:"targetCPU,omitempty"`
 }
 
 // EnvVar is an environment variable: a value, or a key of a Secret in the app's namespace.
