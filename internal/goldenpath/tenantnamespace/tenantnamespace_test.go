@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	kresource "k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -186,4 +187,37 @@ func TestParseTeam(t *testing.T) {
 			t.Errorf("parseTeam(%q) = %v, %v; want %v, %v", in, got, ok, tc.want, tc.ok)
 		}
 	}
+}
+
+// FuzzDeletionProtection holds, whatever the quota's status says (counts of any text, fields
+// of any type, the namespace's label of any value), that protection is turned off only when the
+// namespace was not protected, or its quota counts exactly zero pods and zero volumes.
+func FuzzDeletionProtection(f *testing.F) {
+	f.Add("0", "0", "true")
+	f.Add("3", "1", "true")
+	f.Add("0", "many", "true")
+	f.Add("-1", "0", "true")
+	f.Add("0.4", "0", "true")
+	f.Add("0", "0", "TRUE")
+	f.Add("1e30", "0", "true")
+	f.Fuzz(func(t *testing.T, pods, volumes, label string) {
+		status := fmt.Sprintf(`{used: {pods: %s, persistentvolumeclaims: %s}}`, strconv.Quote(pods), strconv.Quote(volumes))
+		ns := fmt.Sprintf(`{apiVersion: v1, kind: Namespace, metadata: {name: team-a, labels: {%s: %s, %s: %s}}}`,
+			goldenpath.LabelInstance, instance, LabelDeletionProtection, strconv.Quote(label))
+		r := goldenpathtest.Request(t, Registration, xr(`{team: team-a, deletionProtection: false}`), instance, nil,
+			map[resource.Name]string{NamespaceName: ns, QuotaName: quotaYAML(status)})
+		goldenpathtest.Required(t, r, requiredNamespace)
+		c, err := Blueprint{}.Compose(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		protected := c.Status.(v1alpha1.Status).DeletionProtection
+		if label == "true" && !protected && (pods != "0" && pods != "+0" || volumes != "0" && volumes != "+0") {
+			p, perr := kresource.ParseQuantity(pods)
+			v, verr := kresource.ParseQuantity(volumes)
+			if perr != nil || verr != nil || !p.IsZero() || !v.IsZero() {
+				t.Errorf("protection turned off with the quota counting pods %q and volumes %q", pods, volumes)
+			}
+		}
+	})
 }
