@@ -119,7 +119,7 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	}
 	return &goldenpath.Composition{
 		Resources:   resources,
-		Description: p.describe(b.Namespace),
+		Description: b.describe(b.Namespace),
 		About:       fmt.Sprintf("Namespace %s of %s: its quota, isolation and state are in the status and NamespaceReady condition of TenantNamespace %s", b.Namespace, p.Team.Name, r.XR.Resource.GetName()),
 		Owner:       p.Team.Ref(),
 		System:      b.Namespace,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource/composed"
@@ -64,6 +65,12 @@ func rolledOut(d *composed.Unstructured) bool {
 func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs []goldenpath.Readiness) goldenpath.Summary {
 	s := goldenpath.Summarize(ConditionAppReady, rs, fmt.Sprintf("%s serving at %s", c.Description, strings.Join(endpoints(c), " and ")))
 	d := rs[slices.IndexFunc(rs, func(rd goldenpath.Readiness) bool { return rd.Resource.Name == DeploymentName })]
+	if d.Observed != nil && d.State == goldenpath.Ready && image(d.Observed) != image(d.Resource.Object) {
+		// What Crossplane observed predates the template it applies now: the Deployment is
+		// ready with what it ran, not yet with what the spec asks.
+		d.State, d.Message = goldenpath.Waiting, "the Deployment runs "+image(d.Observed)+" until it takes the new template"
+		s.State = goldenpath.Waiting
+	}
 	switch {
 	case d.Observed == nil || s.State == goldenpath.Ready:
 		return s
@@ -82,6 +89,18 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 		s.Reason = ReasonWaitingForRoute
 	}
 	return s
+}
+
+// image is the app container's image of a Deployment's pod template.
+func image(d *composed.Unstructured) string {
+	containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	for _, c := range containers {
+		if m, ok := c.(map[string]any); ok && m["name"] == container {
+			img, _ := m["image"].(string)
+			return img
+		}
+	}
+	return ""
 }
 
 // routeWaiting tells whether the route is what the app waits for.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -144,8 +145,18 @@ func TestSummarize(t *testing.T) {
 		deployment readiness
 		ingress    readiness
 		pods       []string
-		want       goldenpath.Summary
+		// runs is the image of the observed Deployment's template; "" for the desired one.
+		runs string
+		want goldenpath.Summary
 	}{
+		"NewImageNotTakenYet": {
+			reason:     "A Deployment observed ready before it took the new template is not ready with the new image.",
+			deployment: readiness{goldenpath.Ready, "ready"},
+			ingress:    readiness{goldenpath.Ready, "ready"},
+			runs:       "shop:1",
+			want: goldenpath.Summary{Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonRollingOut,
+				Message: "rollout of web app shop:2, 2 replicas: the Deployment runs shop:1 until it takes the new template"},
+		},
 		"Ready": {
 			reason:     "An app rolled out and routed is Available at its URL.",
 			deployment: readiness{goldenpath.Ready, "ready"},
@@ -201,6 +212,12 @@ func TestSummarize(t *testing.T) {
 				switch res.Name {
 				case DeploymentName:
 					rd.State, rd.Message = tc.deployment.state, tc.deployment.message
+					if tc.runs != "" {
+						rd.Observed = res.Object.DeepCopy()
+						if err := unstructured.SetNestedSlice(rd.Observed.Object, []any{map[string]any{"name": container, "image": tc.runs}}, "spec", "template", "spec", "containers"); err != nil {
+							t.Fatal(err)
+						}
+					}
 				case IngressName:
 					rd.State, rd.Message = tc.ingress.state, tc.ingress.message
 				}
