@@ -187,7 +187,7 @@ start kube-controller-manager "${E2E_BIN}/kube-controller-manager" \
   --authentication-kubeconfig="${ADMIN_KUBECONFIG}" --authorization-kubeconfig="${ADMIN_KUBECONFIG}" \
   --bind-address=127.0.0.1 --secure-port=10257 --leader-elect=false \
   --root-ca-file="${PKI}/ca.crt" --service-account-private-key-file="${PKI}/sa.key" \
-  --controllers=garbage-collector-controller,namespace-controller,resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller,clusterrole-aggregation-controller,statefulset-controller,deployment-controller,replicaset-controller,job-controller,disruption-controller,root-ca-certificate-publisher-controller \
+  --controllers=garbage-collector-controller,namespace-controller,resourcequota-controller,persistentvolumeclaim-protection-controller,serviceaccount-controller,serviceaccount-token-controller,clusterrole-aggregation-controller,statefulset-controller,deployment-controller,replicaset-controller,job-controller,disruption-controller,root-ca-certificate-publisher-controller \
   --profiling=false --v=1
 
 # ---- Crossplane: CRDs, RBAC, lock; RBAC manager; core with the External package runtime ----
