@@ -21,7 +21,7 @@ type Input struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// GoldenPath selects what this step composes.
-	// +kubebuilder:validation:Enum=MongoDB
+	// +kubebuilder:validation:Enum=MongoDB;PostgreSQL
 	GoldenPath string `json:"goldenPath"`
 
 	// Images overrides where container images are pulled from, e.g. a registry mirror.
@@ -45,6 +45,29 @@ type Input struct {
 	// Naming controls how composed resources are named.
 	// +optional
 	Naming Naming `json:"naming,omitempty"`
+
+	// PostgreSQL settings of the PostgreSQL golden path.
+	// +optional
+	PostgreSQL PostgreSQL `json:"postgresql,omitempty"` //nolint:tagliatelle // The product's name, as its users write it.
+}
+
+// Implementations of the PostgreSQL golden path.
+const (
+	// PostgreSQLStatefulSet composes a StatefulSet of the official postgres image.
+	PostgreSQLStatefulSet = "StatefulSet"
+	// PostgreSQLCloudNativePG composes a CloudNativePG postgresql.cnpg.io/v1 Cluster.
+	PostgreSQLCloudNativePG = "CloudNativePG"
+)
+
+// PostgreSQL settings.
+type PostgreSQL struct {
+	// Implementation: StatefulSet composes the official postgres image in a StatefulSet with
+	// streaming-replication standbys; CloudNativePG composes a postgresql.cnpg.io/v1 Cluster
+	// instead, for clusters that run the CloudNativePG operator.
+	// +optional
+	// +kubebuilder:validation:Enum=StatefulSet;CloudNativePG
+	// +kubebuilder:default=StatefulSet
+	Implementation string `json:"implementation,omitempty"`
 }
 
 // Images overrides the image location of a golden path.

@@ -1,0 +1,204 @@
+package postgresql
+
+import (
+	"cmp"
+	"fmt"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
+)
+
+// The official postgres image (Debian) runs the server as this user and group.
+const postgresUID = 999
+
+const (
+	defaultRegistry   = "docker.io"
+	defaultRepository = "library/postgres"
+	// Volumes of the pod besides the data.
+	configVolume = "config"
+	initdbVolume = "initdb"
+	shmVolume    = "dshm"
+	// annotationConfig on the pod template rolls the members when the configuration changes.
+	annotationConfig = "postgresql.platform.io/config-hash"
+)
+
+// image is the major's image from the Input's registry and repository: its tag is the major,
+// so that a restarted member gets the major's newest minor release (pulled always). The image
+// that runs is kept when it is that image pinned by digest (as admission policies rewrite
+// them), or when its major cannot be told; any other image is replaced.
+func (b build) image() string {
+	registry := cmp.Or(b.Input.Images.Registry, defaultRegistry)
+	repository := cmp.Or(b.Input.Images.Repository, defaultRepository)
+	ours := fmt.Sprintf("%s/%s:%s", registry, repository, b.Version)
+	if b.Image != "" && (b.Version == "" || strings.HasPrefix(b.Image, ours+"@")) {
+		return b.Image
+	}
+	return ours
+}
+
+// statefulSet runs the members: ordinal 0 is the primary, the others standbys. Its selector,
+// serviceName, podManagementPolicy and volume claim templates cannot change after creation:
+// they depend only on the instance name, or are kept from the observed StatefulSet by Settle.
+func statefulSet(b build) (runtime.Object, error) {
+	claim := corev1.PersistentVolumeClaim{
+		ObjectMeta: b.meta(dataVolume, componentDatabase),
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: b.Storage}},
+		},
+	}
+	if b.StorageClassName != "" {
+		claim.Spec.StorageClassName = ptr.To(b.StorageClassName)
+	}
+	return &appsv1.StatefulSet{
+		ObjectMeta: b.meta(b.names.Instance, componentDatabase),
+		Spec: appsv1.StatefulSetSpec{
+			ServiceName: b.names.Headless,
+			Replicas:    ptr.To(b.Replicas),
+			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
+			// Standbys start with the primary and wait for it in their init container.
+			PodManagementPolicy: appsv1.ParallelPodManagement,
+			// Highest ordinal first: the standbys restart before the primary.
+			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
+			// The data outlives the StatefulSet: volumes are kept when it is deleted or scaled down.
+			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+				WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      b.labels(componentDatabase),
+					Annotations: map[string]string{annotationConfig: b.configHash()},
+				},
+				Spec: b.podSpec(),
+			},
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{claim},
+		},
+	}, nil
+}
+
+func (b build) podSpec() corev1.PodSpec {
+	spec := corev1.PodSpec{
+		AutomountServiceAccountToken: ptr.To(false),
+		EnableServiceLinks:           ptr.To(false),
+		// A fast shutdown checkpoints; give it time rather than a SIGKILL and a recovery.
+		TerminationGracePeriodSeconds: ptr.To(int64(120)),
+		SecurityContext:               stateful.RestrictedPod(postgresUID),
+		InitContainers:                []corev1.Container{b.standbyInit()},
+		Containers:                    []corev1.Container{b.postgres()},
+		Volumes: []corev1.Volume{
+			{Name: configVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: b.names.Config}, DefaultMode: ptr.To(int32(0o444)),
+			}}},
+			{Name: initdbVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: b.names.Config}, DefaultMode: ptr.To(int32(0o444)),
+				Items: []corev1.KeyToPath{{Key: KeyInitdb, Path: "10-setup.sh"}},
+			}}},
+			// Parallel queries share memory through /dev/shm, 64 MiB in a container by default.
+			{Name: shmVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr.To(resource.MustParse("256Mi"))}}},
+		},
+	}
+	if b.Replicas > 1 {
+		// Spread members over nodes, so that losing one node loses one member.
+		spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+				Weight: 100,
+				PodAffinityTerm: corev1.PodAffinityTerm{
+					TopologyKey:   corev1.LabelHostname,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
+				},
+			}},
+		}}
+	}
+	return spec
+}
+
+// standbyInit copies the primary into an empty standby with pg_basebackup. It is in every
+// member's template (one template serves all), does nothing on the primary, and so a change
+// of the member count does not restart the primary.
+func (b build) standbyInit() corev1.Container {
+	return corev1.Container{
+		Name:    "standby-init",
+		Image:   b.image(),
+		Command: []string{"sh", configDir + "/" + KeyStandbyInit},
+		Env: []corev1.EnvVar{
+			{Name: "PGDATA", Value: dataDir},
+			{Name: "PRIMARY_HOST", Value: fmt.Sprintf("%s.%s", b.names.Pod(0), b.names.Headless)},
+			{Name: "PRIMARY_PORT", Value: strconv.Itoa(port)},
+			secretEnv("PGPASSWORD", b.names.Replication, KeyPassword),
+		},
+		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
+		SecurityContext: stateful.RestrictedContainer(),
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: dataVolume, MountPath: dataMount},
+			{Name: configVolume, MountPath: configDir, ReadOnly: true},
+		},
+	}
+}
+
+func (b build) postgres() corev1.Container {
+	isReady := &corev1.ExecAction{Command: []string{"pg_isready", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(port)}}
+	return corev1.Container{
+		Name:  container,
+		Image: b.image(),
+		// The tag is the major: each start takes the major's newest minor release.
+		ImagePullPolicy: corev1.PullAlways,
+		Command:         []string{"sh", configDir + "/" + KeyStart},
+		Env:             append([]corev1.EnvVar{{Name: "PGDATA", Value: dataDir}, secretEnv("POSTGRES_PASSWORD", b.names.Superuser, KeyPassword)}, b.setupEnv()...),
+		Ports:           []corev1.ContainerPort{{Name: portName, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
+		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
+		SecurityContext: stateful.RestrictedContainer(),
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: dataVolume, MountPath: dataMount},
+			{Name: configVolume, MountPath: configDir, ReadOnly: true},
+			{Name: initdbVolume, MountPath: initdbDir, ReadOnly: true},
+			{Name: shmVolume, MountPath: "/dev/shm"},
+		},
+		// initdb, or a recovery after a crash, can take minutes; liveness waits for the start.
+		StartupProbe: &corev1.Probe{
+			ProbeHandler:     corev1.ProbeHandler{Exec: isReady},
+			PeriodSeconds:    10,
+			TimeoutSeconds:   5,
+			FailureThreshold: 90,
+		},
+		LivenessProbe: &corev1.Probe{
+			ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(portName)}},
+			PeriodSeconds:    20,
+			TimeoutSeconds:   5,
+			FailureThreshold: 6,
+		},
+		// Ready when the server accepts connections: the primary, or a hot standby.
+		ReadinessProbe: &corev1.Probe{
+			ProbeHandler:     corev1.ProbeHandler{Exec: isReady},
+			PeriodSeconds:    10,
+			TimeoutSeconds:   5,
+			FailureThreshold: 3,
+		},
+	}
+}
+
+// setupEnv is what setup.sql reads: the application's names and passwords, the replication
+// role's.
+func (b build) setupEnv() []corev1.EnvVar {
+	return []corev1.EnvVar{
+		secretEnv("APP_USER", b.names.App, KeyUsername),
+		secretEnv("APP_PASSWORD", b.names.App, KeyPassword),
+		secretEnv("APP_DB", b.names.App, KeyDBName),
+		secretEnv("REPLICATION_PASSWORD", b.names.Replication, KeyPassword),
+	}
+}
+
+func secretEnv(name, secret, key string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
+	}}}
+}
