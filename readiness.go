@@ -47,6 +47,11 @@ func kstatus(obj map[string]any) (goldenpath.State, string) {
 	case status.FailedStatus:
 		return goldenpath.Failed, res.Message
 	default:
+		if rule, ok := readinessRules[u.GroupVersionKind().GroupKind()]; ok && res.Message == "" {
+			// kstatus may say InProgress without a word (a Ready condition False): the rule says why.
+			_, msg := rule(u)
+			return goldenpath.Waiting, msg
+		}
 		return goldenpath.Waiting, res.Message
 	}
 }
@@ -64,17 +69,43 @@ var readinessRules = map[schema.GroupKind]func(u *unstructured.Unstructured) (go
 		}
 		return goldenpath.Waiting, ""
 	},
+	// A CloudNativePG Cluster is ready when the operator says so: its Ready condition, or the
+	// phase it reports while healthy.
+	{Group: "postgresql.cnpg.io", Kind: "Cluster"}: cnpgClusterReady,
+}
+
+// cnpgHealthy is the phase of a CloudNativePG Cluster whose instances all run.
+const cnpgHealthy = "Cluster in healthy state"
+
+func cnpgClusterReady(u *unstructured.Unstructured) (goldenpath.State, string) {
+	phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
+	if c := condition(u, "Ready"); c["status"] == "True" || phase == cnpgHealthy {
+		return goldenpath.Ready, ""
+	}
+	if phase == "" {
+		return goldenpath.Waiting, "the CloudNativePG operator has not reported on it yet"
+	}
+	msg, _, _ := unstructured.NestedString(u.Object, "status", "phaseReason")
+	if msg == "" {
+		return goldenpath.Waiting, phase
+	}
+	return goldenpath.Waiting, phase + ": " + msg
 }
 
 // complete tells whether a Job has its Complete condition.
 func complete(job *unstructured.Unstructured) bool {
-	conds, _, _ := unstructured.NestedSlice(job.Object, "status", "conditions")
+	return condition(job, "Complete")["status"] == "True"
+}
+
+// condition is an object's status condition of a type, nil when it has none.
+func condition(u *unstructured.Unstructured, typ string) map[string]any {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, c := range conds {
-		if m, ok := c.(map[string]any); ok && m["type"] == "Complete" && m["status"] == "True" {
-			return true
+		if m, ok := c.(map[string]any); ok && m["type"] == typ {
+			return m
 		}
 	}
-	return false
+	return nil
 }
 
 // statusView is what kstatus reads of an object, with integers where it wants them: objects

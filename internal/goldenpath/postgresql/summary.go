@@ -62,7 +62,7 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 	}
 	missing := false
 	for _, s := range []struct {
-		name       resource.Name
+		name        resource.Name
 		key, object string
 	}{
 		{SuperuserName, requiredSuperuser, n.Superuser},
