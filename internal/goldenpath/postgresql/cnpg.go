@@ -143,6 +143,10 @@ func cluster(b build) (runtime.Object, error) {
 	for k, v := range b.Parameters {
 		parameters[k] = v
 	}
+	inherited := map[string]any{goldenpath.LabelKubernetesID: b.names.Instance + "-" + componentDatabase}
+	for k, v := range b.labels(componentDatabase) {
+		inherited[k] = v
+	}
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"spec": map[string]any{
 			"instances":             int64(b.Replicas),
@@ -152,6 +156,9 @@ func cluster(b build) (runtime.Object, error) {
 			"resources":             resources,
 			"bootstrap":             map[string]any{"initdb": map[string]any{"database": b.database, "owner": b.owner}},
 			"postgresql":            map[string]any{"parameters": parameters},
+			// The operator labels its pods, Services and volumes with these too, so that the
+			// Backstage Kubernetes plugin finds them under the workload's entity.
+			"inheritedMetadata": map[string]any{"labels": inherited},
 		},
 	}}
 	u.SetGroupVersionKind(clusterGVK)

@@ -302,6 +302,10 @@ func TestCloudNativePG(t *testing.T) {
 		"resources":  map[string]any{"requests": map[string]any{"cpu": "250m", "memory": "1Gi"}, "limits": map[string]any{"memory": "1Gi"}},
 		"bootstrap":  map[string]any{"initdb": map[string]any{"database": "orders", "owner": "orders"}},
 		"postgresql": map[string]any{"parameters": map[string]any{"max_connections": "200", "shared_buffers": "256MB"}},
+		"inheritedMetadata": map[string]any{"labels": map[string]any{
+			"app.kubernetes.io/component": "database", "app.kubernetes.io/instance": instance, "app.kubernetes.io/name": "postgresql",
+			"backstage.io/kubernetes-id": instance + "-database",
+		}},
 	}
 	if diff := cmp.Diff(want, got["spec"]); diff != "" {
 		t.Errorf("Cluster spec: -want, +got:\n%s", diff)

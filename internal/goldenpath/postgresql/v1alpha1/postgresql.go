@@ -6,7 +6,7 @@
 // +versionName=v1alpha1
 package v1alpha1
 
-//go:generate sh -c "controller-gen crd paths=. output:crd:stdout | go run ../../../../hack/xrdgen -types . -xrd ../../../../example/postgresql/xrd.yaml -defaults zz_generated.defaults.go"
+//go:generate sh -c "controller-gen crd paths=. output:crd:stdout | go run ../../../../hack/xrdgen -types . -xrd ../../../../example/postgresql/xrd.yaml -defaults zz_generated.defaults.go && cp ../../../../example/postgresql/xrd.yaml ../../../../example/postgresql-cnpg/xrd.yaml"
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
