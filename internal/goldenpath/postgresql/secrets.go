@@ -142,19 +142,12 @@ func (b *build) keepDatabase() ([]goldenpath.Refusal, error) {
 
 // meta is the metadata of a composed resource: its name and the labels that select it.
 func (b build) meta(name, component string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Labels: b.labels(component)}
+	return stateful.Meta(App, b.Instance, name, component)
 }
 
-// labels select the resources of one component of this instance. They are part of
-// selectors, which cannot change: nothing here may depend on the spec.
+// labels select the resources of one component of this instance.
 func (b build) labels(component string) map[string]string {
-	return labels(b.Instance, component)
-}
-
-func labels(inst goldenpath.Instance, component string) map[string]string {
-	l := goldenpath.SelectorLabels(App, inst)
-	l[goldenpath.LabelComponent] = component
-	return l
+	return stateful.Labels(App, b.Instance, component)
 }
 
 // host is the primary's Service's DNS name, stable across clusters' domains.

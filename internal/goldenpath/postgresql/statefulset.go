@@ -1,12 +1,9 @@
 package postgresql
 
 import (
-	"cmp"
 	"fmt"
 	"strconv"
-	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,59 +28,25 @@ const (
 	annotationConfig = "postgresql.platform.io/config-hash"
 )
 
-// image is the major's image from the Input's registry and repository: its tag is the major,
-// so that a restarted member gets the major's newest minor release (pulled always). The image
-// that runs is kept when it is that image pinned by digest (as admission policies rewrite
-// them), or when its major cannot be told; any other image is replaced.
+// image is the major's image from the Input's registry and repository (stateful.Image): its
+// tag is the major, so that a restarted member gets the major's newest minor release (pulled
+// always).
 func (b build) image() string {
-	registry := cmp.Or(b.Input.Images.Registry, defaultRegistry)
-	repository := cmp.Or(b.Input.Images.Repository, defaultRepository)
-	ours := fmt.Sprintf("%s/%s:%s", registry, repository, b.Version)
-	if b.Image != "" && (b.Version == "" || strings.HasPrefix(b.Image, ours+"@")) {
-		return b.Image
-	}
-	return ours
+	return stateful.Image(b.Input.Images, defaultRegistry, defaultRepository, b.Want)
 }
 
-// statefulSet runs the members: ordinal 0 is the primary, the others standbys. Its selector,
-// serviceName, podManagementPolicy and volume claim templates cannot change after creation:
-// they depend only on the instance name, or are kept from the observed StatefulSet by Settle.
+// statefulSet runs the members: ordinal 0 is the primary, the others standbys, which start
+// with it and wait for it in their init container. A rolling update goes from the highest
+// ordinal down: the standbys restart before the primary.
 func statefulSet(b build) (runtime.Object, error) {
-	claim := corev1.PersistentVolumeClaim{
-		ObjectMeta: b.meta(dataVolume, componentDatabase),
-		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: b.Storage}},
+	template := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{
+			Labels:      b.labels(componentDatabase),
+			Annotations: map[string]string{annotationConfig: b.configHash()},
 		},
+		Spec: b.podSpec(),
 	}
-	if b.StorageClassName != "" {
-		claim.Spec.StorageClassName = ptr.To(b.StorageClassName)
-	}
-	return &appsv1.StatefulSet{
-		ObjectMeta: b.meta(b.names.Instance, componentDatabase),
-		Spec: appsv1.StatefulSetSpec{
-			ServiceName: b.names.Headless,
-			Replicas:    ptr.To(b.Replicas),
-			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
-			// Standbys start with the primary and wait for it in their init container.
-			PodManagementPolicy: appsv1.ParallelPodManagement,
-			// Highest ordinal first: the standbys restart before the primary.
-			UpdateStrategy: appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
-			// The data outlives the StatefulSet: volumes are kept when it is deleted or scaled down.
-			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
-				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
-				WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
-			},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{
-					Labels:      b.labels(componentDatabase),
-					Annotations: map[string]string{annotationConfig: b.configHash()},
-				},
-				Spec: b.podSpec(),
-			},
-			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{claim},
-		},
-	}, nil
+	return stateful.StatefulSet(b.meta(b.names.Instance, componentDatabase), b.names.Headless, b.Want, template, dataVolume), nil
 }
 
 func (b build) podSpec() corev1.PodSpec {
@@ -96,9 +59,7 @@ func (b build) podSpec() corev1.PodSpec {
 		InitContainers:                []corev1.Container{b.standbyInit()},
 		Containers:                    []corev1.Container{b.postgres()},
 		Volumes: []corev1.Volume{
-			{Name: configVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-				LocalObjectReference: corev1.LocalObjectReference{Name: b.names.Config}, DefaultMode: ptr.To(int32(0o444)),
-			}}},
+			b.configVolume(),
 			{Name: initdbVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 				LocalObjectReference: corev1.LocalObjectReference{Name: b.names.Config}, DefaultMode: ptr.To(int32(0o444)),
 				Items: []corev1.KeyToPath{{Key: KeyInitdb, Path: "10-setup.sh"}},
@@ -109,15 +70,7 @@ func (b build) podSpec() corev1.PodSpec {
 	}
 	if b.Replicas > 1 {
 		// Spread members over nodes, so that losing one node loses one member.
-		spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-				Weight: 100,
-				PodAffinityTerm: corev1.PodAffinityTerm{
-					TopologyKey:   corev1.LabelHostname,
-					LabelSelector: &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
-				},
-			}},
-		}}
+		spec.Affinity = stateful.SpreadOverNodes(b.labels(componentDatabase))
 	}
 	return spec
 }
@@ -134,7 +87,7 @@ func (b build) standbyInit() corev1.Container {
 			{Name: "PGDATA", Value: dataDir},
 			{Name: "PRIMARY_HOST", Value: fmt.Sprintf("%s.%s", b.names.Pod(0), b.names.Headless)},
 			{Name: "PRIMARY_PORT", Value: strconv.Itoa(port)},
-			secretEnv("PGPASSWORD", b.names.Replication, KeyPassword),
+			stateful.SecretEnv("PGPASSWORD", b.names.Replication, KeyPassword),
 		},
 		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
 		SecurityContext: stateful.RestrictedContainer(),
@@ -153,7 +106,7 @@ func (b build) postgres() corev1.Container {
 		// The tag is the major: each start takes the major's newest minor release.
 		ImagePullPolicy: corev1.PullAlways,
 		Command:         []string{"sh", configDir + "/" + KeyStart},
-		Env:             append([]corev1.EnvVar{{Name: "PGDATA", Value: dataDir}, secretEnv("POSTGRES_PASSWORD", b.names.Superuser, KeyPassword)}, b.setupEnv()...),
+		Env:             append([]corev1.EnvVar{{Name: "PGDATA", Value: dataDir}, stateful.SecretEnv("POSTGRES_PASSWORD", b.names.Superuser, KeyPassword)}, b.setupEnv()...),
 		Ports:           []corev1.ContainerPort{{Name: portName, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
 		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
 		SecurityContext: stateful.RestrictedContainer(),
@@ -190,15 +143,17 @@ func (b build) postgres() corev1.Container {
 // role's.
 func (b build) setupEnv() []corev1.EnvVar {
 	return []corev1.EnvVar{
-		secretEnv("APP_USER", b.names.App, KeyUsername),
-		secretEnv("APP_PASSWORD", b.names.App, KeyPassword),
-		secretEnv("APP_DB", b.names.App, KeyDBName),
-		secretEnv("REPLICATION_PASSWORD", b.names.Replication, KeyPassword),
+		stateful.SecretEnv("APP_USER", b.names.App, KeyUsername),
+		stateful.SecretEnv("APP_PASSWORD", b.names.App, KeyPassword),
+		stateful.SecretEnv("APP_DB", b.names.App, KeyDBName),
+		stateful.SecretEnv("REPLICATION_PASSWORD", b.names.Replication, KeyPassword),
 	}
 }
 
-func secretEnv(name, secret, key string) corev1.EnvVar {
-	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
+
+// configVolume is the ConfigMap, read only.
+func (b build) configVolume() corev1.Volume {
+	return corev1.Volume{Name: configVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: b.names.Config}, DefaultMode: ptr.To(int32(0o444)),
 	}}}
 }
