@@ -131,4 +131,3 @@ func (b build) cacheSizeGB() string {
 	}
 	return strconv.FormatFloat(gb, 'f', 2, 64)
 }
-

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"

@@ -150,7 +150,6 @@ func (b build) setupEnv() []corev1.EnvVar {
 	}
 }
 
-
 // configVolume is the ConfigMap, read only.
 func (b build) configVolume() corev1.Volume {
 	return corev1.Volume{Name: configVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
