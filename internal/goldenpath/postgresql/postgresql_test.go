@@ -199,6 +199,24 @@ func TestRefusals(t *testing.T) {
 				Image:   "docker.io/library/postgres:17", Storage: "10Gi", DBName: "orders",
 			},
 		},
+		"ImageUnreadable": {
+			reason: "An image whose major cannot be read (postgres:latest, set by hand) is kept, and no major is checked against it.",
+			spec:   `{version: "17", replicas: 3, storageGB: 10, database: orders, owner: orders}`,
+			observed: map[fnresource.Name]string{StatefulSetName: statefulSetRunning("docker.io/library/postgres:latest", "10Gi")},
+			want: want{
+				Refused: []string{"spec.version: " + stateful.ReasonVersionUnknown + ": " + `spec.version: cannot tell which PostgreSQL release the image "docker.io/library/postgres:latest" runs, so 17 cannot be checked against it; the image is kept. Give the StatefulSet ` + instance + ` an image tagged with its release (postgres:16, or postgres:16@sha256:… to pin a digest)`},
+				Image:   "docker.io/library/postgres:latest", Storage: "10Gi", DBName: "orders",
+			},
+		},
+		"StorageInOtherUnits": {
+			reason: "A volume template of 10G (not 10Gi) is compared as a quantity and kept in its units: 10 GiB is a grow, refused as the template cannot change.",
+			spec:   `{version: "17", replicas: 3, storageGB: 10, database: orders, owner: orders}`,
+			observed: map[fnresource.Name]string{StatefulSetName: statefulSetRunning("docker.io/library/postgres:17", "10G")},
+			want: want{
+				Refused: []string{"spec.storageGB: " + stateful.ReasonStorageResizeUnsupported + ": " + "spec.storageGB: the StatefulSet's volume template cannot change from 10G to 10 GiB; grow each PersistentVolumeClaim data-" + instance + "-<n> instead (its storage class must allow expansion)"},
+				Image:   "docker.io/library/postgres:17", Storage: "10G", DBName: "orders",
+			},
+		},
 		"DatabaseRenameRefused": {
 			reason:   "The database exists with its data: a new name in the spec is not a rename.",
 			spec:     `{version: "17", replicas: 3, storageGB: 10, database: shop, owner: orders}`,
@@ -239,6 +257,45 @@ func TestRefusals(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestSecretsAreNeverRegenerated checks that a Secret gone while the StatefulSet runs, or
+// while the volume of an earlier instance exists, stops the composition rather than
+// generating a password the data does not know.
+func TestSecretsAreNeverRegenerated(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		observed map[fnresource.Name]string
+		volume   bool
+		want     string
+	}{
+		"GoneWhileRunning": {
+			reason:   "The superuser Secret was deleted while the members run.",
+			observed: map[fnresource.Name]string{StatefulSetName: statefulSetRunning("docker.io/library/postgres:17", "10Gi")},
+			want:     "the Secret postgresql-superuser is gone while StatefulSet " + instance + " still uses its \"password\"",
+		},
+		"VolumeOfAnEarlierInstance": {
+			reason: "An XR re-created over the volume of an earlier instance of its name, without its Secrets.",
+			volume: true,
+			want:   "the volume data-" + instance + "-0 of an earlier instance with this name exists",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := request(t, `{}`, "", tc.observed)
+			if tc.volume {
+				u := composed.New()
+				u.SetAPIVersion("v1")
+				u.SetKind("PersistentVolumeClaim")
+				u.SetName("data-" + instance + "-0")
+				r.Required[requiredVolumes] = []fnresource.Required{{Resource: &u.Unstructured}}
+			}
+			_, err := Blueprint{}.Compose(r)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s\nCompose(...): want an error containing %q, got %v", tc.reason, tc.want, err)
 			}
 		})
 	}
