@@ -200,8 +200,8 @@ func TestRefusals(t *testing.T) {
 			},
 		},
 		"ImageUnreadable": {
-			reason: "An image whose major cannot be read (postgres:latest, set by hand) is kept, and no major is checked against it.",
-			spec:   `{version: "17", replicas: 3, storageGB: 10, database: orders, owner: orders}`,
+			reason:   "An image whose major cannot be read (postgres:latest, set by hand) is kept, and no major is checked against it.",
+			spec:     `{version: "17", replicas: 3, storageGB: 10, database: orders, owner: orders}`,
 			observed: map[fnresource.Name]string{StatefulSetName: statefulSetRunning("docker.io/library/postgres:latest", "10Gi")},
 			want: want{
 				Refused: []string{"spec.version: " + stateful.ReasonVersionUnknown + ": " + `spec.version: cannot tell which PostgreSQL release the image "docker.io/library/postgres:latest" runs, so 17 cannot be checked against it; the image is kept. Give the StatefulSet ` + instance + ` an image tagged with its release (postgres:16, or postgres:16@sha256:… to pin a digest)`},
@@ -209,8 +209,8 @@ func TestRefusals(t *testing.T) {
 			},
 		},
 		"StorageInOtherUnits": {
-			reason: "A volume template of 10G (not 10Gi) is compared as a quantity and kept in its units: 10 GiB is a grow, refused as the template cannot change.",
-			spec:   `{version: "17", replicas: 3, storageGB: 10, database: orders, owner: orders}`,
+			reason:   "A volume template of 10G (not 10Gi) is compared as a quantity and kept in its units: 10 GiB is a grow, refused as the template cannot change.",
+			spec:     `{version: "17", replicas: 3, storageGB: 10, database: orders, owner: orders}`,
 			observed: map[fnresource.Name]string{StatefulSetName: statefulSetRunning("docker.io/library/postgres:17", "10G")},
 			want: want{
 				Refused: []string{"spec.storageGB: " + stateful.ReasonStorageResizeUnsupported + ": " + "spec.storageGB: the StatefulSet's volume template cannot change from 10G to 10 GiB; grow each PersistentVolumeClaim data-" + instance + "-<n> instead (its storage class must allow expansion)"},
