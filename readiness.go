@@ -74,12 +74,15 @@ var readinessRules = map[schema.GroupKind]func(u *unstructured.Unstructured) (go
 	{Group: "postgresql.cnpg.io", Kind: "Cluster"}: cnpgClusterReady,
 }
 
+// conditionTrue is a condition's status when it holds.
+const conditionTrue = "True"
+
 // cnpgHealthy is the phase of a CloudNativePG Cluster whose instances all run.
 const cnpgHealthy = "Cluster in healthy state"
 
 func cnpgClusterReady(u *unstructured.Unstructured) (goldenpath.State, string) {
 	phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
-	if c := condition(u, "Ready"); c["status"] == "True" || phase == cnpgHealthy {
+	if c := condition(u, "Ready"); c["status"] == conditionTrue || phase == cnpgHealthy {
 		return goldenpath.Ready, ""
 	}
 	if phase == "" {
@@ -94,7 +97,7 @@ func cnpgClusterReady(u *unstructured.Unstructured) (goldenpath.State, string) {
 
 // complete tells whether a Job has its Complete condition.
 func complete(job *unstructured.Unstructured) bool {
-	return condition(job, "Complete")["status"] == "True"
+	return condition(job, "Complete")["status"] == conditionTrue
 }
 
 // condition is an object's status condition of a type, nil when it has none.

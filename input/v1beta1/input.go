@@ -48,7 +48,7 @@ type Input struct {
 
 	// PostgreSQL settings of the PostgreSQL golden path.
 	// +optional
-	PostgreSQL PostgreSQL `json:"postgresql,omitempty"` //nolint:tagliatelle // The product's name, as its users write it.
+	PostgreSQL PostgreSQL `json:"postgresql,omitempty"`
 }
 
 // Implementations of the PostgreSQL golden path.

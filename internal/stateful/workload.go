@@ -50,11 +50,11 @@ func SecretEnv(name, secret, key string) corev1.EnvVar {
 	}}}
 }
 
-// StatefulSet runs the members of an instance: pods started together, rolled one at a time,
+// Members is the StatefulSet that runs the members of an instance: pods started together, rolled one at a time,
 // and volumes from the claim template, kept when the StatefulSet is deleted or scaled down.
 // Its selector, serviceName, podManagementPolicy and volume claim templates cannot change
 // after creation: they depend only on the instance name, or are kept by Settle.
-func StatefulSet(meta metav1.ObjectMeta, headless string, want Want, template corev1.PodTemplateSpec, dataVolume string) *appsv1.StatefulSet {
+func Members(meta metav1.ObjectMeta, headless string, want Want, template corev1.PodTemplateSpec, dataVolume string) *appsv1.StatefulSet {
 	claim := corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: dataVolume, Labels: meta.Labels},
 		Spec: corev1.PersistentVolumeClaimSpec{

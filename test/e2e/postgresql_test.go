@@ -39,7 +39,10 @@ func pgState(t *testing.T, name, what string, check func(u *unstructured.Unstruc
 
 func patchPostgreSQL(t *testing.T, name string, spec map[string]any) {
 	t.Helper()
-	b, _ := json.Marshal(map[string]any{"spec": spec})
+	b, err := json.Marshal(map[string]any{"spec": spec})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.dyn.Resource(gvrPostgreSQL).Namespace(c.ns).Patch(t.Context(), name, types.MergePatchType, b, metav1.PatchOptions{}); err != nil {
 		t.Fatalf("patch PostgreSQL %s with %s: %v", name, b, err)
 	}
@@ -64,8 +67,9 @@ func TestPostgreSQL(t *testing.T) {
 		t.Fatalf("create PostgreSQL %s: %v", name, err)
 	}
 	pgState(t, name, "Ready and DatabaseReady", ready)
-	sts := func() *appsv1.StatefulSet {
-		s, err := c.kube.AppsV1().StatefulSets(c.ns).Get(ctx, name, metav1.GetOptions{})
+	sts := func(t *testing.T) *appsv1.StatefulSet {
+		t.Helper()
+		s, err := c.kube.AppsV1().StatefulSets(c.ns).Get(t.Context(), name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +86,8 @@ func TestPostgreSQL(t *testing.T) {
 	})
 
 	t.Run("ParameterChangeRollsTheMembers", func(t *testing.T) {
-		before := sts().Spec.Template.Annotations["postgresql.platform.io/config-hash"]
+		ctx := t.Context()
+		before := sts(t).Spec.Template.Annotations["postgresql.platform.io/config-hash"]
 		patchPostgreSQL(t, name, map[string]any{"parameters": map[string]any{"max_connections": "300"}})
 		eventually(t, waitCompose, "the ConfigMap to hold max_connections = '300' and the pod template a new config hash", func() error {
 			cm, err := c.kube.CoreV1().ConfigMaps(c.ns).Get(ctx, name+"-config", metav1.GetOptions{})
@@ -92,7 +97,7 @@ func TestPostgreSQL(t *testing.T) {
 			if !strings.Contains(cm.Data["postgresql.conf"], "max_connections = '300'") {
 				return fmt.Errorf("postgresql.conf:\n%s", cm.Data["postgresql.conf"])
 			}
-			if after := sts().Spec.Template.Annotations["postgresql.platform.io/config-hash"]; after == before {
+			if after := sts(t).Spec.Template.Annotations["postgresql.platform.io/config-hash"]; after == before {
 				return fmt.Errorf("config hash still %s", after)
 			}
 			return nil
@@ -108,7 +113,7 @@ func TestPostgreSQL(t *testing.T) {
 			}
 			return wantCondition(u, "SpecAccepted", "False", "from 17 to 18", "pg_upgrade")
 		})
-		if img := sts().Spec.Template.Spec.Containers[0].Image; !strings.HasSuffix(img, "postgres:17") {
+		if img := sts(t).Spec.Template.Spec.Containers[0].Image; !strings.HasSuffix(img, "postgres:17") {
 			t.Errorf("the StatefulSet's image: want postgres:17 kept, got %s", img)
 		}
 		patchPostgreSQL(t, name, map[string]any{"version": "17"})
@@ -116,6 +121,7 @@ func TestPostgreSQL(t *testing.T) {
 	})
 
 	t.Run("DeletionKeepsTheVolumes", func(t *testing.T) {
+		ctx := t.Context()
 		if err := c.dyn.Resource(gvrPostgreSQL).Namespace(c.ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -173,10 +179,13 @@ func TestCloudNativePG(t *testing.T) {
 	})
 
 	// The operator's status once the instances run.
-	status, _ := json.Marshal(map[string]any{"status": map[string]any{
+	status, err := json.Marshal(map[string]any{"status": map[string]any{
 		"phase": "Cluster in healthy state", "instances": 3, "readyInstances": 3,
 		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady", "message": "Cluster is Ready", "lastTransitionTime": metav1.Now().UTC().Format("2006-01-02T15:04:05Z")}},
 	}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := clusters.Patch(ctx, name, types.MergePatchType, status, metav1.PatchOptions{}, "status"); err != nil {
 		t.Fatalf("play the operator's status: %v", err)
 	}

@@ -186,7 +186,7 @@ func TestPostgreSQL(t *testing.T) {
 func composePostgreSQL(t *testing.T) (map[string]string, map[string]map[string]string) {
 	t.Helper()
 	xr := composite.New()
-	if err := yaml.Unmarshal([]byte(pgXR), &xr.Unstructured.Object); err != nil {
+	if err := yaml.Unmarshal([]byte(pgXR), &xr.Object); err != nil {
 		t.Fatal(err)
 	}
 	in := &v1beta1.Input{GoldenPath: postgresql.Name}
@@ -244,11 +244,11 @@ type pgEnv struct {
 
 func newPGEnv(t *testing.T, config map[string]string) *pgEnv {
 	t.Helper()
-	base, err := os.MkdirTemp("", "postgresql-")
-	if err != nil {
+	base := t.TempDir()
+	// The servers' user must reach it: t.TempDir's parent is the test's own, 0700.
+	if err := os.Chmod(filepath.Dir(base), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(base) })
 	pg := &pgEnv{base: base, uid: os.Getuid(), gid: os.Getgid()}
 	if os.Getuid() == 0 {
 		// PostgreSQL refuses to run as root: the servers and scripts run as Debian's postgres user.
@@ -258,9 +258,9 @@ func newPGEnv(t *testing.T, config map[string]string) *pgEnv {
 		}
 		pg.uid, _ = strconv.Atoi(u.Uid)
 		pg.gid, _ = strconv.Atoi(u.Gid)
-		pg.cred = &syscall.Credential{Uid: uint32(pg.uid), Gid: uint32(pg.gid)} //nolint:gosec // Small uids.
+		pg.cred = &syscall.Credential{Uid: uint32(pg.uid), Gid: uint32(pg.gid)}
 	}
-	if err := os.Chmod(base, 0o755); err != nil { //nolint:gosec // The servers' user must reach it.
+	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	pg.chown(t, base)
@@ -273,7 +273,7 @@ func newPGEnv(t *testing.T, config map[string]string) *pgEnv {
 	// Substituted: the image's entrypoint, once initdb has run, execs the server.
 	shim := pg.dir("bin")
 	pg.write(filepath.Join(shim, "docker-entrypoint.sh"), "#!/bin/sh\nexec \"$@\"\n")
-	if err := os.Chmod(filepath.Join(shim, "docker-entrypoint.sh"), 0o755); err != nil { //nolint:gosec // An executable.
+	if err := os.Chmod(filepath.Join(shim, "docker-entrypoint.sh"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return pg
@@ -349,7 +349,10 @@ func (pg *pgEnv) start(t *testing.T, name, volume string) string {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Logf("the %s exited: %v", name, err)
+			}
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
 		}
@@ -387,11 +390,11 @@ func (pg *pgEnv) psql(port, username, password, db, sql string) (string, error) 
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 

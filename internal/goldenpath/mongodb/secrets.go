@@ -135,7 +135,7 @@ func (b build) meta(name, component string) metav1.ObjectMeta {
 	return stateful.Meta(App, b.Instance, name, component)
 }
 
-// labels select the resources of one component of this instance.
-func (b build) labels(component string) map[string]string {
-	return stateful.Labels(App, b.Instance, component)
+// labels select the members and what serves them.
+func (b build) labels() map[string]string {
+	return stateful.Labels(App, b.Instance, componentDatabase)
 }

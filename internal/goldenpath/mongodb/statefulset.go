@@ -40,8 +40,8 @@ func (b build) image() string {
 
 // statefulSet runs the members; the replica set Job waits for them and forms the set.
 func statefulSet(b build) (runtime.Object, error) {
-	template := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: b.labels(componentDatabase)}, Spec: b.podSpec()}
-	return stateful.StatefulSet(b.meta(b.names.Instance, componentDatabase), b.names.Headless, b.Want, template, dataVolume), nil
+	template := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: b.labels()}, Spec: b.podSpec()}
+	return stateful.Members(b.meta(b.names.Instance, componentDatabase), b.names.Headless, b.Want, template, dataVolume), nil
 }
 
 func (b build) podSpec() corev1.PodSpec {
@@ -54,7 +54,7 @@ func (b build) podSpec() corev1.PodSpec {
 	}
 	if b.ReplicaSet() {
 		// Spread members over nodes, so that losing one node loses one member.
-		spec.Affinity = stateful.SpreadOverNodes(b.labels(componentDatabase))
+		spec.Affinity = stateful.SpreadOverNodes(b.labels())
 		// mongod refuses a keyfile that others can read, and a Secret volume's files belong
 		// to root: copy it into memory, owned by mongod's user, readable by it alone.
 		spec.InitContainers = []corev1.Container{{

@@ -63,7 +63,7 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 		reqs[requiredPods] = &fnv1.ResourceSelector{
 			ApiVersion: "v1",
 			Kind:       "Pod",
-			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels(componentDatabase)}},
+			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels()}},
 			Namespace:  &ns,
 		}
 	}

@@ -34,7 +34,7 @@ func composeCluster(r goldenpath.Request, p params) (*goldenpath.Composition, er
 		return nil, err
 	}
 	b := build{Request: r, params: p, names: namesFor(r.Instance), database: p.Database, owner: p.Owner}
-	refused := b.settleCluster(observed)
+	refused := settleCluster(&b, observed)
 	resources, err := stateful.Compose(b, []stateful.Component[build]{{Name: ClusterName, Build: cluster, Workload: true}})
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func observedCluster(r goldenpath.Request) (*clusterSpec, error) {
 // settleCluster keeps what a running Cluster cannot change without losing data: its major
 // (unknown when its image does not tell), its volumes' class and size (they may grow), and its
 // database and owner.
-func (b *build) settleCluster(cs *clusterSpec) []goldenpath.Refusal {
+func settleCluster(b *build, cs *clusterSpec) []goldenpath.Refusal {
 	if cs == nil {
 		return nil
 	}
@@ -110,7 +110,7 @@ func (b *build) settleCluster(cs *clusterSpec) []goldenpath.Refusal {
 	for _, f := range []struct {
 		field, running string
 		into           *string
-	}{{"database", cs.Bootstrap.Initdb.Database, &b.database}, {"owner", cs.Bootstrap.Initdb.Owner, &b.owner}} {
+	}{{fieldDatabase, cs.Bootstrap.Initdb.Database, &b.database}, {fieldOwner, cs.Bootstrap.Initdb.Owner, &b.owner}} {
 		if f.running != "" && f.running != *f.into {
 			refuse(f.field, ReasonDatabaseChangeRefused, "the Cluster was created with %s %q, which holds its data; it stays %q", f.field, f.running, f.running)
 			*f.into = f.running
@@ -139,12 +139,12 @@ func cluster(b build) (runtime.Object, error) {
 	if len(b.Preset.Limits) > 0 {
 		resources["limits"] = quantities(b.Preset.Limits)
 	}
-	parameters := map[string]any{"shared_buffers": fmt.Sprintf("%dMB", b.sharedBuffersMB())}
+	parameters := map[string]any{paramSharedBuffers: fmt.Sprintf("%dMB", b.sharedBuffersMB())}
 	for k, v := range b.Parameters {
 		parameters[k] = v
 	}
 	inherited := map[string]any{goldenpath.LabelKubernetesID: b.names.Instance + "-" + componentDatabase}
-	for k, v := range b.labels(componentDatabase) {
+	for k, v := range b.labels() {
 		inherited[k] = v
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{
@@ -164,7 +164,7 @@ func cluster(b build) (runtime.Object, error) {
 	u.SetGroupVersionKind(clusterGVK)
 	u.SetName(b.names.Instance)
 	ls := map[string]string{}
-	maps.Copy(ls, b.labels(componentDatabase))
+	maps.Copy(ls, b.labels())
 	u.SetLabels(ls)
 	return u, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -39,6 +40,8 @@ const (
 // hbaConf lets in passwords only (SCRAM), over TCP from anywhere the NetworkPolicy lets in;
 // the server's own user on the local socket authenticates as itself (the image's entrypoint
 // and init scripts). Replication connections are the replication role's only.
+//
+//nolint:dupword // Columns: "all all" is every database and every user.
 const hbaConf = `# Composed by function-golden-path.
 # TYPE  DATABASE     USER        ADDRESS     METHOD
 local   all          postgres                peer
@@ -90,6 +93,8 @@ psql -v ON_ERROR_STOP=1 --no-psqlrc --username postgres --dbname postgres -f ` +
 
 // guardScript refuses to start a server on a data directory of another major version: the
 // data files would not open, and nothing must try.
+//
+//nolint:dupword // Shell: nested if … fi.
 const guardScript = `# Sourced: fails when $PGDATA holds the data of another PostgreSQL major than $PG_MAJOR.
 if [ -s "$PGDATA/PG_VERSION" ]; then
   have=$(cat "$PGDATA/PG_VERSION")
@@ -169,7 +174,7 @@ func (b build) postgresqlConf() string {
 	fmt.Fprintf(&s, "# Composed by function-golden-path for %s; spec.parameters are at the end.\n", b.names.Instance)
 	settings := [][2]string{
 		{"listen_addresses", "'*'"},
-		{"port", fmt.Sprint(port)},
+		{"port", strconv.Itoa(port)},
 		{"hba_file", "'" + configDir + "/" + KeyHBAConf + "'"},
 		{"password_encryption", "'scram-sha-256'"},
 		{"wal_level", "'replica'"},
@@ -178,7 +183,7 @@ func (b build) postgresqlConf() string {
 		{"hot_standby", "on"},
 		// A standby gone for good must not fill the primary's volume with WAL for it.
 		{"max_slot_wal_keep_size", fmt.Sprintf("'%dMB'", b.StorageGB*1024/4)},
-		{"shared_buffers", fmt.Sprintf("'%dMB'", b.sharedBuffersMB())},
+		{paramSharedBuffers, fmt.Sprintf("'%dMB'", b.sharedBuffersMB())},
 		{"log_destination", "'stderr'"},
 	}
 	for _, kv := range settings {
@@ -213,7 +218,7 @@ func (b build) configHash() string {
 	data := b.config()
 	h := sha256.New()
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
+		_, _ = h.Write([]byte(k + "\x00" + data[k] + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

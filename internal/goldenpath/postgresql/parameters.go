@@ -12,6 +12,9 @@ import (
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 )
 
+// paramSharedBuffers is sized by the golden path unless a team sets it.
+const paramSharedBuffers = "shared_buffers"
+
 // identifier is a SQL name that needs no quoting.
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
@@ -41,7 +44,7 @@ type parameter struct {
 //nolint:gochecknoglobals // A table of data, read only.
 var parameters = map[string]parameter{
 	"max_connections":                     {kind: kindInteger, min: 10, max: 10000},
-	"shared_buffers":                      {kind: kindMemory, min: 128, max: 1 << 30},
+	paramSharedBuffers:                    {kind: kindMemory, min: 128, max: 1 << 30},
 	"work_mem":                            {kind: kindMemory, min: 64, max: 1 << 30},
 	"maintenance_work_mem":                {kind: kindMemory, min: 1024, max: 1 << 30},
 	"effective_cache_size":                {kind: kindMemory, min: 8, max: 1 << 34},
@@ -87,10 +90,10 @@ func validateParameters(path *field.Path, ps map[string]string, preset v1beta1.P
 			errs = append(errs, field.Invalid(path.Key(name), ps[name], msg))
 		}
 	}
-	if v, ok := ps["shared_buffers"]; ok && len(errs) == 0 {
-		kb, _ := parameters["shared_buffers"].value(v)
+	if v, ok := ps[paramSharedBuffers]; ok && len(errs) == 0 {
+		kb, _ := parameters[paramSharedBuffers].value(v)
 		if mem, ok := preset.Memory(); ok && kb*1024 >= float64(mem.Value())*3/4 {
-			errs = append(errs, field.Invalid(path.Key("shared_buffers"), v, fmt.Sprintf("must leave a quarter of the preset's memory (%s) to connections and the kernel; a quarter of it is usual", mem.String())))
+			errs = append(errs, field.Invalid(path.Key(paramSharedBuffers), v, fmt.Sprintf("must leave a quarter of the preset's memory (%s) to connections and the kernel; a quarter of it is usual", mem.String())))
 		}
 	}
 	return errs

@@ -174,16 +174,17 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	if err != nil {
 		return nil, err
 	}
-	var refused []goldenpath.Refusal
-	if p.Want, refused, err = engine.Settle(p.Want, rn); err != nil {
-		return nil, err
-	}
-	b := build{Request: r, params: p, names: namesFor(r.Instance), running: rn}
-	rf, err := b.keepDatabase()
+	want, refused, err := engine.Settle(p.Want, rn)
 	if err != nil {
 		return nil, err
 	}
-	refused = append(refused, rf...)
+	p.Want = want
+	b := build{Request: r, params: p, names: namesFor(r.Instance), running: rn}
+	var kept []goldenpath.Refusal
+	if b.database, b.owner, kept, err = b.keepDatabase(); err != nil {
+		return nil, err
+	}
+	refused = append(refused, kept...)
 
 	resources, err := stateful.Compose(b, components(p))
 	if err != nil {

@@ -2,6 +2,7 @@ package postgresql
 
 import (
 	"encoding/base64"
+	"maps"
 	"strings"
 	"testing"
 
@@ -229,13 +230,8 @@ func TestRefusals(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			observed := map[fnresource.Name]string{}
-			for k, v := range others {
-				observed[k] = v
-			}
-			for k, v := range tc.observed {
-				observed[k] = v
-			}
+			observed := maps.Clone(others)
+			maps.Copy(observed, tc.observed)
 			c, err := Blueprint{}.Compose(request(t, tc.spec, "", observed))
 			if err != nil {
 				t.Fatal(err)
@@ -319,12 +315,14 @@ func TestSummarizeNamesTheMember(t *testing.T) {
 			status = "True"
 		}
 		u := composed.New()
-		u.Object = map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": n},
-			"status": map[string]any{"phase": "Running", "conditions": []any{map[string]any{"type": "Ready", "status": status, "reason": "ContainersNotReady"}}}}
+		u.Object = map[string]any{
+			"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": n},
+			"status": map[string]any{"phase": "Running", "conditions": []any{map[string]any{"type": "Ready", "status": status, "reason": "ContainersNotReady"}}},
+		}
 		return fnresource.Required{Resource: &u.Unstructured}
 	}
 	r.Required[requiredPods] = []fnresource.Required{pod(instance+"-0", false), pod(instance+"-1", true)}
-	var rs []goldenpath.Readiness
+	rs := make([]goldenpath.Readiness, 0, len(c.Resources))
 	for _, res := range c.Resources {
 		rd := goldenpath.Readiness{Resource: res, State: goldenpath.Ready, Observed: res.Object}
 		if res.Name == StatefulSetName {
@@ -334,8 +332,10 @@ func TestSummarizeNamesTheMember(t *testing.T) {
 		rs = append(rs, rd)
 	}
 	got := Blueprint{}.Summarize(r, c, rs)
-	want := goldenpath.Summary{Condition: ConditionDatabaseReady, Reason: ReasonWaitingForMembers,
-		Message: "1/3 replicas ready; waiting for primary " + instance + "-0 (ContainersNotReady), standby " + instance + "-2 (not created)"}
+	want := goldenpath.Summary{
+		Condition: ConditionDatabaseReady, Reason: ReasonWaitingForMembers,
+		Message: "1/3 replicas ready; waiting for primary " + instance + "-0 (ContainersNotReady), standby " + instance + "-2 (not created)",
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Summarize(...): -want, +got:\n%s", diff)
 	}
@@ -380,7 +380,7 @@ func TestCloudNativePG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var reasons []string
+	reasons := make([]string, 0, len(c.Refused))
 	for _, rf := range c.Refused {
 		reasons = append(reasons, rf.Field.String()+" "+rf.Reason)
 	}

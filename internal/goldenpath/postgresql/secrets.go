@@ -26,6 +26,12 @@ const (
 	KeyJDBCURI  = "jdbc-uri"
 )
 
+// Fields of the spec that name the application's database and its owner.
+const (
+	fieldDatabase = "database"
+	fieldOwner    = "owner"
+)
+
 // ReasonDatabaseChangeRefused says spec.database or spec.owner changed after the database
 // was created.
 const ReasonDatabaseChangeRefused = "DatabaseChangeRefused"
@@ -111,33 +117,34 @@ func jdbcURI(host, user, pw, db string) string {
 // keepDatabase keeps the application's database and owner as the instance has them: the
 // database exists with its data, and renaming it is the team's SQL, not an update. They are
 // read from the app Secret, kept like its password.
-func (b *build) keepDatabase() ([]goldenpath.Refusal, error) {
+func (b build) keepDatabase() (string, string, []goldenpath.Refusal, error) {
 	// Only the Secret tells: without one, the spec's names apply (and the password's Kept
 	// decides whether a new instance may start).
 	k := b.kept(AppName, b.names.App, requiredApp)
 	k.Volumes, k.InUse = "", ""
 	var refused []goldenpath.Refusal
+	database, owner := b.Database, b.Owner
 	for _, f := range []struct {
 		key, field string
-		asked      string
 		into       *string
 	}{
-		{KeyDBName, "database", b.Database, &b.database},
-		{KeyUsername, "owner", b.Owner, &b.owner},
+		{KeyDBName, fieldDatabase, &database},
+		{KeyUsername, fieldOwner, &owner},
 	} {
-		v, err := k.Value(f.key, func() (string, error) { return f.asked, nil })
+		asked := *f.into
+		v, err := k.Value(f.key, func() (string, error) { return asked, nil })
 		if err != nil {
-			return nil, err
+			return "", "", nil, err
 		}
 		*f.into = v
-		if v != f.asked {
+		if v != asked {
 			path := specPath.Child(f.field)
 			refused = append(refused, goldenpath.Refusal{Field: path, Reason: ReasonDatabaseChangeRefused, Message: fmt.Sprintf(
 				"%s: the instance's %s is %q and holds its data; it stays %q. Rename it with SQL (ALTER DATABASE … RENAME TO / ALTER ROLE … RENAME TO) and the Secret %s, or set %s back",
 				path, f.field, v, v, b.names.App, path)})
 		}
 	}
-	return refused, nil
+	return database, owner, refused, nil
 }
 
 // meta is the metadata of a composed resource: its name and the labels that select it.
@@ -145,9 +152,9 @@ func (b build) meta(name, component string) metav1.ObjectMeta {
 	return stateful.Meta(App, b.Instance, name, component)
 }
 
-// labels select the resources of one component of this instance.
-func (b build) labels(component string) map[string]string {
-	return stateful.Labels(App, b.Instance, component)
+// labels select the members and what serves them.
+func (b build) labels() map[string]string {
+	return stateful.Labels(App, b.Instance, componentDatabase)
 }
 
 // host is the primary's Service's DNS name, stable across clusters' domains.

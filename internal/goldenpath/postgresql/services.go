@@ -18,12 +18,12 @@ var pgPort = stateful.Port{Name: portName, Port: port, AppProtocol: App} //nolin
 
 // headlessService gives each member a stable DNS name: the standbys find the primary by it.
 func headlessService(b build) (runtime.Object, error) {
-	return stateful.HeadlessService(b.meta(b.names.Headless, componentDatabase), b.labels(componentDatabase), pgPort), nil
+	return stateful.HeadlessService(b.meta(b.names.Headless, componentDatabase), b.labels(), pgPort), nil
 }
 
 // primaryService is the read-write endpoint: the primary, ordinal 0, when it is ready.
 func primaryService(b build) (runtime.Object, error) {
-	selector := b.labels(componentDatabase)
+	selector := b.labels()
 	selector[appsv1.StatefulSetPodNameLabel] = b.names.Pod(0)
 	return stateful.ClientService(b.meta(b.names.Instance, componentDatabase), selector, pgPort), nil
 }
@@ -33,16 +33,16 @@ func primaryService(b build) (runtime.Object, error) {
 // of standbys only would need a label per role, which only a failover manager (CloudNativePG)
 // maintains.
 func readService(b build) (runtime.Object, error) {
-	return stateful.ClientService(b.meta(b.names.Read, componentDatabase), b.labels(componentDatabase), pgPort), nil
+	return stateful.ClientService(b.meta(b.names.Read, componentDatabase), b.labels(), pgPort), nil
 }
 
 // podDisruptionBudget keeps a majority of the members up through voluntary disruptions.
 func podDisruptionBudget(b build) (runtime.Object, error) {
-	return stateful.MajorityBudget(b.meta(b.names.Instance, componentDatabase), b.labels(componentDatabase), b.Replicas), nil
+	return stateful.MajorityBudget(b.meta(b.names.Instance, componentDatabase), b.labels(), b.Replicas), nil
 }
 
 // networkPolicy lets in pods of the XR's own namespace (its applications, the members and the
 // setup Job) and of the namespaces in spec.access.namespaces, on the PostgreSQL port only.
 func networkPolicy(b build) (runtime.Object, error) {
-	return stateful.NetworkPolicy(b.meta(b.names.Instance, componentDatabase), b.labels(componentDatabase), b.Namespaces, port), nil
+	return stateful.NetworkPolicy(b.meta(b.names.Instance, componentDatabase), b.labels(), b.Namespaces, port), nil
 }

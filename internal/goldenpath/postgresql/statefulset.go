@@ -41,12 +41,12 @@ func (b build) image() string {
 func statefulSet(b build) (runtime.Object, error) {
 	template := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
-			Labels:      b.labels(componentDatabase),
+			Labels:      b.labels(),
 			Annotations: map[string]string{annotationConfig: b.configHash()},
 		},
 		Spec: b.podSpec(),
 	}
-	return stateful.StatefulSet(b.meta(b.names.Instance, componentDatabase), b.names.Headless, b.Want, template, dataVolume), nil
+	return stateful.Members(b.meta(b.names.Instance, componentDatabase), b.names.Headless, b.Want, template, dataVolume), nil
 }
 
 func (b build) podSpec() corev1.PodSpec {
@@ -70,7 +70,7 @@ func (b build) podSpec() corev1.PodSpec {
 	}
 	if b.Replicas > 1 {
 		// Spread members over nodes, so that losing one node loses one member.
-		spec.Affinity = stateful.SpreadOverNodes(b.labels(componentDatabase))
+		spec.Affinity = stateful.SpreadOverNodes(b.labels())
 	}
 	return spec
 }

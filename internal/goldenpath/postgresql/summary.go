@@ -34,7 +34,7 @@ const (
 	requiredPods = "postgresql-pods"
 	// Secrets of the instance's names that exist without being composed (restored from a
 	// backup, or left by an earlier XR).
-	requiredSuperuser   = "postgresql-superuser-existing" //nolint:gosec // A requirement key, not a credential.
+	requiredSuperuser   = "postgresql-superuser-existing"
 	requiredApp         = "postgresql-app-existing"
 	requiredReplication = "postgresql-replication-existing"
 	// requiredVolumes is the primary's volume, which outlives its XR.
