@@ -86,11 +86,28 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 func workloadOf(c *goldenpath.Composition) (string, map[string]string) {
 	for _, r := range c.Resources {
 		if r.Workload {
-			selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
-			return entityName(r), selector
+			return entityName(r), selectorOf(r)
 		}
 	}
 	return "", nil
+}
+
+// selectorOf is what a workload selects: its spec.selector.matchLabels. An operator's
+// resource (a CloudNativePG Cluster) selects nothing itself: its own name, instance and
+// component labels stand for it, which the golden path has the operator copy onto what it
+// creates.
+func selectorOf(r goldenpath.Resource) map[string]string {
+	selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
+	if len(selector) > 0 {
+		return selector
+	}
+	out := map[string]string{}
+	for _, k := range []string{goldenpath.LabelName, goldenpath.LabelInstance, goldenpath.LabelComponent} {
+		if v, ok := r.Object.GetLabels()[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // entityName is the name of a workload's catalog entity. It must not be the XR's: the
@@ -137,7 +154,7 @@ func catalogAnnotations(c *goldenpath.Composition, r goldenpath.Resource, xr *re
 	}
 	xrEntity := pick(annotationName, labelValue(xr.Resource.GetName()))
 	component := r.Object.GetLabels()[goldenpath.LabelComponent]
-	selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
+	selector := selectorOf(r)
 
 	// The ingestor copies these once, when it first sees the workload: nothing here may
 	// change with the spec (the release, the member count). Live facts are in the XR's status

@@ -138,11 +138,13 @@ func TestRenderExamples(t *testing.T) {
 				if diff := cmp.Diff(e.Composes[filepath.Base(xr)], slices.Sorted(maps.Keys(first.Composed)), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 					t.Errorf("pipeline names (expect.yaml's composes): -want, +got:\n%s", diff)
 				}
+				// The app.kubernetes.io/name of a golden path is its XR kind's, lowercase.
+				app := strings.ToLower(first.XR.GetKind())
 				for pname, o := range first.Composed {
-					checkLabels(t, pname, o, first.XR.GetName(), inst)
+					checkLabels(t, pname, o, first.XR.GetName(), inst, app)
 					checkRestricted(t, pname, o)
 				}
-				checkWorkload(t, first.Composed[e.Workload], first.XR.GetName())
+				checkWorkload(t, first.Composed[e.Workload], first.XR.GetName(), app)
 			})
 		}
 	}
@@ -272,7 +274,7 @@ func checkStatus(t *testing.T, e expectation, xr *unstructured.Unstructured, pha
 	}
 }
 
-func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrName, inst string) {
+func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrName, inst, app string) {
 	t.Helper()
 	// kubernetes-id names the entity an object belongs to: the workload's (<instance>-database)
 	// for the workload and what its selector selects, the XR's for the rest.
@@ -281,7 +283,7 @@ func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrNam
 		entity = inst + "-database"
 	}
 	want := map[string]string{
-		"app.kubernetes.io/name": "mongodb", "app.kubernetes.io/instance": inst,
+		"app.kubernetes.io/name": app, "app.kubernetes.io/instance": inst,
 		"app.kubernetes.io/managed-by": "function-golden-path", "app.kubernetes.io/part-of": xrName,
 		"backstage.io/kubernetes-id": entity,
 	}
@@ -299,7 +301,7 @@ func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrNam
 }
 
 // checkWorkload checks the TeraSky ingestor's annotations on the workload.
-func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName string) {
+func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName, app string) {
 	t.Helper()
 	a := sts.GetAnnotations()
 	for _, k := range []string{"owner", "system", "lifecycle", "component-type", "title", "description", "links"} {
@@ -317,7 +319,7 @@ func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName string) 
 	// workload names its own, which selects its pods, Services and itself.
 	inst := sts.GetName()
 	if got, want := a["terasky.backstage.io/kubernetes-label-selector"],
-		"app.kubernetes.io/component=database,app.kubernetes.io/instance="+inst+",app.kubernetes.io/name=mongodb"; got != want {
+		"app.kubernetes.io/component=database,app.kubernetes.io/instance="+inst+",app.kubernetes.io/name="+app; got != want {
 		t.Errorf("StatefulSet: kubernetes-label-selector: want %q, got %q", want, got)
 	}
 	// Portals that ingest only marked objects must still see the workload.
