@@ -168,7 +168,8 @@ func (b build) config() map[string]string {
 }
 
 // postgresqlConf is the server's configuration: what replication, authentication and the
-// container need, sized to the preset and the volume, then the team's spec.parameters.
+// container need, sized to the preset and the volume, then the team's spec.parameters (the
+// last value of a setting in the file is the one in force).
 func (b build) postgresqlConf() string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "# Composed by function-golden-path for %s; spec.parameters are at the end.\n", b.names.Instance)
@@ -183,6 +184,8 @@ func (b build) postgresqlConf() string {
 		{"hot_standby", "on"},
 		// A standby gone for good must not fill the primary's volume with WAL for it.
 		{"max_slot_wal_keep_size", fmt.Sprintf("'%dMB'", b.StorageGB*1024/4)},
+		// WAL between checkpoints: PostgreSQL's 1GB default, less on a small volume.
+		{"max_wal_size", fmt.Sprintf("'%dMB'", min(1024, b.StorageGB*1024/4))},
 		{paramSharedBuffers, fmt.Sprintf("'%dMB'", b.sharedBuffersMB())},
 		{"log_destination", "'stderr'"},
 	}
