@@ -38,7 +38,7 @@ spec:
   replicas: 2
   database: orders
   owner: orders
-  parameters: {max_connections: "150", statement_timeout: 30s, work_mem: 8MB}
+  parameters: {max_connections: "150", statement_timeout: 30s, work_mem: 8MB, max_wal_size: 2GB}
 `
 
 // TestPostgreSQL starts Debian's PostgreSQL 15 with what the function composes for version
@@ -76,7 +76,7 @@ func TestPostgreSQL(t *testing.T) {
 		return pg.psql(port, su["username"], su["password"], su["dbname"], sql)
 	}
 	t.Run("ServerRunsTheComposedConfiguration", func(t *testing.T) {
-		for param, want := range map[string]string{"max_connections": "150", "statement_timeout": "30s", "work_mem": "8MB", "password_encryption": "scram-sha-256", "wal_level": "replica", "hba_file": pg.config(postgresql.KeyHBAConf)} {
+		for param, want := range map[string]string{"max_connections": "150", "statement_timeout": "30s", "work_mem": "8MB", "max_wal_size": "2GB", "max_slot_wal_keep_size": "2560MB", "password_encryption": "scram-sha-256", "wal_level": "replica", "hba_file": pg.config(postgresql.KeyHBAConf)} {
 			if got, err := superuser(primaryPort, "SHOW "+param); err != nil || got != want {
 				t.Errorf("SHOW %s: want %q, got %q (%v)", param, want, got, err)
 			}
