@@ -102,6 +102,13 @@ func TestPostgreSQL(t *testing.T) {
 			}
 			return nil
 		})
+		eventually(t, waitReady, "the StatefulSet to roll the new template out to its 3 members", func() error {
+			s := sts(t)
+			if st := s.Status; st.ObservedGeneration < s.Generation || st.UpdatedReplicas != 3 || st.ReadyReplicas != 3 || st.CurrentRevision != st.UpdateRevision {
+				return fmt.Errorf("status %+v at generation %d", st, s.Generation)
+			}
+			return nil
+		})
 		pgState(t, name, "Ready after the rollout", ready)
 	})
 
