@@ -87,22 +87,28 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 func workloadOf(c *goldenpath.Composition) (string, map[string]string) {
 	for _, r := range c.Resources {
 		if r.Workload {
-			// A workload without a selector of its own (a Namespace, a DNSEndpoint) selects
-			// what carries its labels, itself first.
-			selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
-			if len(selector) == 0 {
-				l := r.Object.GetLabels()
-				selector = map[string]string{}
-				for _, k := range []string{goldenpath.LabelName, goldenpath.LabelInstance, goldenpath.LabelComponent} {
-					if v, ok := l[k]; ok {
-						selector[k] = v
-					}
-				}
-			}
-			return entityName(r), selector
+			return entityName(r), selectorOf(r)
 		}
 	}
 	return "", nil
+}
+
+// selectorOf is what a workload selects: its spec.selector.matchLabels. An operator's
+// resource (a CloudNativePG Cluster) selects nothing itself: its own name, instance and
+// component labels stand for it, which the golden path has the operator copy onto what it
+// creates.
+func selectorOf(r goldenpath.Resource) map[string]string {
+	selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
+	if len(selector) > 0 {
+		return selector
+	}
+	out := map[string]string{}
+	for _, k := range []string{goldenpath.LabelName, goldenpath.LabelInstance, goldenpath.LabelComponent} {
+		if v, ok := r.Object.GetLabels()[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // entityName is the name of a workload's catalog entity. It must not be the XR's: the

@@ -58,6 +58,11 @@ func kstatus(obj map[string]any) (goldenpath.State, string) {
 	case status.FailedStatus:
 		return goldenpath.Failed, res.Message
 	default:
+		if rule, ok := readinessRules[u.GroupVersionKind().GroupKind()]; ok && res.Message == "" {
+			// kstatus may say InProgress without a word (a Ready condition False): the rule says why.
+			_, msg := rule(u)
+			return goldenpath.Waiting, msg
+		}
 		return goldenpath.Waiting, res.Message
 	}
 }
@@ -98,6 +103,28 @@ var readinessRules = map[schema.GroupKind]func(u *unstructured.Unstructured) (go
 		}
 		return goldenpath.Ready, ""
 	},
+	// A CloudNativePG Cluster is ready when the operator says so: its Ready condition, or the
+	// phase it reports while healthy.
+	{Group: "postgresql.cnpg.io", Kind: "Cluster"}: cnpgClusterReady,
+}
+
+// cnpgHealthy is the phase of a CloudNativePG Cluster whose instances all run.
+const cnpgHealthy = "Cluster in healthy state"
+
+func cnpgClusterReady(u *unstructured.Unstructured) (goldenpath.State, string) {
+	phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	if condition(conds, "Ready")["status"] == conditionTrue || phase == cnpgHealthy {
+		return goldenpath.Ready, ""
+	}
+	if phase == "" {
+		return goldenpath.Waiting, "the CloudNativePG operator has not reported on it yet"
+	}
+	msg, _, _ := unstructured.NestedString(u.Object, "status", "phaseReason")
+	if msg == "" {
+		return goldenpath.Waiting, phase
+	}
+	return goldenpath.Waiting, phase + ": " + msg
 }
 
 // maxParents bounds how many parents of a route are read, whatever its status says.

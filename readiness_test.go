@@ -104,6 +104,26 @@ func TestKstatus(t *testing.T) {
 				conditions: [{type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: "ReplicaSet web-7d9 has timed out progressing."}]}}`,
 			want: want{State: goldenpath.Failed, Message: "Progress deadline exceeded"},
 		},
+		"CNPGClusterHealthy": {
+			reason: "A CloudNativePG Cluster whose Ready condition is True is ready.",
+			obj:    `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: c, generation: 1}, spec: {instances: 3}, status: {phase: Cluster in healthy state, conditions: [{type: Ready, status: "True"}]}}`,
+			want:   want{State: goldenpath.Ready, Message: "ready"},
+		},
+		"CNPGClusterHealthyPhaseOnly": {
+			reason: "An operator that reports the healthy phase without the Ready condition (older releases) is believed.",
+			obj:    `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: c, generation: 1}, spec: {instances: 3}, status: {phase: Cluster in healthy state}}`,
+			want:   want{State: goldenpath.Ready, Message: "ready"},
+		},
+		"CNPGClusterCreating": {
+			reason: "A Cluster the operator is still creating waits, saying the operator's phase and reason; kstatus alone says Current.",
+			obj:    `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: c, generation: 1}, spec: {instances: 3}, status: {phase: Setting up primary, phaseReason: Creating primary instance c-1, conditions: [{type: Ready, status: "False"}]}}`,
+			want:   want{Message: "Setting up primary: Creating primary instance c-1"},
+		},
+		"CNPGClusterNoOperator": {
+			reason: "A Cluster no operator reports on is not ready.",
+			obj:    `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: c, generation: 1}, spec: {instances: 1}}`,
+			want:   want{Message: "the CloudNativePG operator has not reported on it yet"},
+		},
 		"SecretExists": {
 			reason: "A Secret is ready once it exists.",
 			obj:    `{apiVersion: v1, kind: Secret, metadata: {name: s}}`,

@@ -193,7 +193,9 @@ start kube-controller-manager "${E2E_BIN}/kube-controller-manager" \
 # ---- Crossplane: CRDs, RBAC, lock; RBAC manager; core with the External package runtime ----
 kubectl create namespace crossplane-system >/dev/null
 kubectl apply --server-side --field-manager=e2e -f "${E2E_CRDS}" >/dev/null
-kubectl wait --for=condition=Established --timeout=60s crd --all >/dev/null
+# A CRD the API server has not given a status yet makes kubectl wait fail at once ("status.conditions
+# accessor error"), not wait: retry until every CRD is Established.
+wait_for "Crossplane's CRDs Established" 60 kubectl wait --for=condition=Established --timeout=5s crd --all
 kubectl apply --server-side --field-manager=e2e -f "${E2E_ROOT}/hack/e2e/manifests/crossplane-rbac.yaml" >/dev/null
 kubectl apply --server-side --field-manager=e2e -f - >/dev/null <<EOF
 apiVersion: pkg.crossplane.io/v1beta1

@@ -1,6 +1,7 @@
 // Command rbacgen writes each golden path's example/<path>/rbac.yaml from its registration:
 // the ClusterRole, aggregated to Crossplane's own, that lets Crossplane manage the kinds the
-// golden path composes and read the kinds it asks for. `make generate` runs it (go generate in
+// golden path composes and read the kinds it asks for; and the same into every other example
+// directory whose Composition selects that golden path (e.g. example/postgresql-cnpg). `make generate` runs it (go generate in
 // internal/registry); `make check-generate` fails when a file is out of date.
 package main
 
@@ -13,6 +14,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 	"github.com/open-service-portal/function-golden-path/internal/registry"
@@ -23,13 +25,50 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	dirs := map[string]string{}
 	for _, name := range registry.Names() {
-		r := registry.All[name]
-		path := filepath.Join(root, r.Example, "rbac.yaml")
-		if err := os.WriteFile(path, []byte(clusterRole(r)), 0o644); err != nil { //nolint:gosec // A manifest people read.
+		dirs[filepath.Join(root, registry.All[name].Example)] = name
+	}
+	compositions, err := filepath.Glob(filepath.Join(root, "example", "*", "composition.yaml"))
+	if err != nil {
+		fail(err)
+	}
+	for _, c := range compositions {
+		if name, err := goldenPathOf(c); err != nil {
+			fail(err)
+		} else if _, ok := registry.All[name]; ok {
+			dirs[filepath.Dir(c)] = name
+		}
+	}
+	for dir, name := range dirs {
+		if err := os.WriteFile(filepath.Join(dir, "rbac.yaml"), []byte(clusterRole(registry.All[name])), 0o644); err != nil { //nolint:gosec // A manifest people read.
 			fail(err)
 		}
 	}
+}
+
+// goldenPathOf is the golden path the first pipeline step of a Composition selects.
+func goldenPathOf(composition string) (string, error) {
+	b, err := os.ReadFile(composition) //nolint:gosec // A file of this repository.
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		Spec struct {
+			Pipeline []struct {
+				Input struct {
+					GoldenPath string `json:"goldenPath"`
+				} `json:"input"`
+			} `json:"pipeline"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		return "", fmt.Errorf("%s: %w", composition, err)
+	}
+	if len(c.Spec.Pipeline) == 0 {
+		return "", nil
+	}
+	return c.Spec.Pipeline[0].Input.GoldenPath, nil
 }
 
 // clusterRole is the ClusterRole of one golden path.

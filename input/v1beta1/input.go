@@ -21,7 +21,7 @@ type Input struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// GoldenPath selects what this step composes.
-	// +kubebuilder:validation:Enum=DNSRecord;MongoDB;TenantNamespace;WebApp
+	// +kubebuilder:validation:Enum=DNSRecord;MongoDB;PostgreSQL;TenantNamespace;WebApp
 	GoldenPath string `json:"goldenPath"`
 
 	// Images overrides where container images are pulled from, e.g. a registry mirror.
@@ -53,6 +53,10 @@ type Input struct {
 	// DNS bounds the names the DNSRecord golden path may publish.
 	// +optional
 	DNS DNS `json:"dns,omitempty"`
+
+	// PostgreSQL settings of the PostgreSQL golden path.
+	// +optional
+	PostgreSQL PostgreSQL `json:"postgresql,omitempty"`
 }
 
 // Route kinds a web app is exposed with.
@@ -108,6 +112,25 @@ type DNS struct {
 	// +optional
 	// +listType=set
 	Zones []string `json:"zones,omitempty"`
+}
+
+// Implementations of the PostgreSQL golden path.
+const (
+	// PostgreSQLStatefulSet composes a StatefulSet of the official postgres image.
+	PostgreSQLStatefulSet = "StatefulSet"
+	// PostgreSQLCloudNativePG composes a CloudNativePG postgresql.cnpg.io/v1 Cluster.
+	PostgreSQLCloudNativePG = "CloudNativePG"
+)
+
+// PostgreSQL settings.
+type PostgreSQL struct {
+	// Implementation: StatefulSet composes the official postgres image in a StatefulSet with
+	// streaming-replication standbys; CloudNativePG composes a postgresql.cnpg.io/v1 Cluster
+	// instead, for clusters that run the CloudNativePG operator.
+	// +optional
+	// +kubebuilder:validation:Enum=StatefulSet;CloudNativePG
+	// +kubebuilder:default=StatefulSet
+	Implementation string `json:"implementation,omitempty"`
 }
 
 // Images overrides the image location of a golden path.

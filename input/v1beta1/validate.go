@@ -40,6 +40,9 @@ func (in *Input) Default() {
 	if in.Web.Route == "" {
 		in.Web.Route = RouteIngress
 	}
+	if in.PostgreSQL.Implementation == "" {
+		in.PostgreSQL.Implementation = PostgreSQLStatefulSet
+	}
 	if in.Naming.ReuseNameSuffix == nil {
 		reuse := true
 		in.Naming.ReuseNameSuffix = &reuse
@@ -73,6 +76,9 @@ func (in *Input) Validate() field.ErrorList {
 		for _, msg := range validation.IsDNS1123Subdomain(in.Backstage.AnnotationPrefix) {
 			errs = append(errs, field.Invalid(b.Child("annotationPrefix"), in.Backstage.AnnotationPrefix, msg))
 		}
+	}
+	if in.PostgreSQL.Implementation != PostgreSQLStatefulSet && in.PostgreSQL.Implementation != PostgreSQLCloudNativePG {
+		errs = append(errs, field.NotSupported(field.NewPath("postgresql", "implementation"), in.PostgreSQL.Implementation, []string{PostgreSQLStatefulSet, PostgreSQLCloudNativePG}))
 	}
 	for i, l := range in.Backstage.Links {
 		if l.URL == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/dnsrecord"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/postgresql"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/tenantnamespace"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/webapp"
 )
@@ -23,6 +24,7 @@ var All = byName(
 	webapp.Registration,
 	tenantnamespace.Registration,
 	dnsrecord.Registration,
+	postgresql.Registration,
 )
 
 func byName(rs ...goldenpath.Registration) map[string]goldenpath.Registration {

@@ -36,6 +36,9 @@ type Engine struct {
 	Releases []string
 	// Upgrade says which release changes are allowed.
 	Upgrade Upgrade
+	// Migration says how to move the data files to another release, for the message that
+	// refuses a release change the engine does not allow in place; empty says nothing more.
+	Migration string
 
 	// Cluster is what the members form, e.g. "replica set"; Single what one member is, e.g.
 	// "standalone server".

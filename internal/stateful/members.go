@@ -20,6 +20,13 @@ const maxMembers = 16
 // is the composed one, not the observed: a StatefulSet scaled by hand to millions of replicas
 // must not make a list of millions of names.
 func MembersMessage(sts *goldenpath.Readiness, pods []resource.Required, fetched bool) string {
+	return MembersMessageWithRoles(sts, pods, fetched, nil)
+}
+
+// MembersMessageWithRoles is MembersMessage naming each member waited for with its role, e.g.
+// "waiting for primary postgresql-3a4f75ae-0 (ContainersNotReady)"; role says a member's role
+// from its ordinal, nil says none.
+func MembersMessageWithRoles(sts *goldenpath.Readiness, pods []resource.Required, fetched bool, role func(ordinal int64) string) string {
 	want, _ := sts.Resource.Object.GetInteger("spec.replicas")
 	ready, _ := sts.Observed.GetInteger("status.readyReplicas") // Absent while none is ready.
 	ready = min(max(ready, 0), want)
@@ -45,6 +52,9 @@ func MembersMessage(sts *goldenpath.Readiness, pods []resource.Required, fetched
 	for i := int64(0); i < want && i < maxMembers; i++ {
 		name := fmt.Sprintf("%s-%d", sts.Resource.Object.GetName(), i)
 		problem, exists := problems[name]
+		if role != nil {
+			name = role(i) + " " + name
+		}
 		switch {
 		case !exists:
 			waiting = append(waiting, name+" (not created)")

@@ -182,7 +182,7 @@ func (e Engine) releaseChange(w *Want, rn *Running, keep func() string) *goldenp
 		return nil
 	case e.Upgrade == UpgradeNever:
 		asked := keep()
-		return refusal(fieldVersion, ReasonReleaseChangeRefused, "cannot change %s from %s to %s in place: its data files need a migration; it keeps running %s", e.Name, rn.Release, asked, rn.Release)
+		return refusal(fieldVersion, ReasonReleaseChangeRefused, "cannot change %s from %s to %s in place: its data files need a migration; it keeps running %s%s", e.Name, rn.Release, asked, rn.Release, e.migration())
 	case to < from:
 		asked := keep()
 		return refusal(fieldVersion, ReasonDowngradeRefused, "cannot downgrade from %s to %s: its data files would not open; it keeps running %s", rn.Release, asked, rn.Release)
@@ -191,6 +191,14 @@ func (e Engine) releaseChange(w *Want, rn *Running, keep func() string) *goldenp
 		return refusal(fieldVersion, ReasonUpgradeSkipsRelease, "%s upgrades one release at a time; upgrade from %s to %s first, then to %s", e.Name, rn.Release, e.Releases[from+1], asked)
 	}
 	return nil
+}
+
+// migration is the engine's Migration for a message, or nothing.
+func (e Engine) migration() string {
+	if e.Migration == "" {
+		return ""
+	}
+	return ". " + e.Migration
 }
 
 func (e Engine) imageExample() string {

@@ -3,14 +3,10 @@ package mongodb
 import (
 	"encoding/json"
 
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
 
-	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // replicaSetScript forms the replica set, or brings its membership to the wanted members.
@@ -86,48 +82,21 @@ func replicaSetJob(b build) (runtime.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	labels := b.labels(componentReplicaSet)
-	// A Job's pod template cannot change. Once the Job exists it keeps its image, so that an
-	// upgrade or a registry change does not touch it; everything else in the template depends
-	// only on the member count, which is part of its name.
-	image := b.image()
-	if oc, ok := b.Observed[ReplicaSetJobName(b.Replicas)]; ok {
-		if observed, err := oc.Resource.GetString("spec.template.spec.containers[0].image"); err == nil {
-			image = observed
-		}
-	}
-	return &batchv1.Job{
-		ObjectMeta: b.meta(b.names.Job(b.Replicas), componentReplicaSet),
-		Spec: batchv1.JobSpec{
-			BackoffLimit:          ptr.To(int32(6)),
-			ActiveDeadlineSeconds: ptr.To(int64(3600)),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{
-					RestartPolicy:                corev1.RestartPolicyOnFailure,
-					AutomountServiceAccountToken: ptr.To(false),
-					EnableServiceLinks:           ptr.To(false),
-					SecurityContext:              goldenpath.RestrictedPod(mongodbUID),
-					Containers: []corev1.Container{{
-						Name:    "replicaset",
-						Image:   image,
-						Command: []string{"mongosh", "--quiet", "--norc", "--nodb", "--eval", replicaSetScript},
-						Env: []corev1.EnvVar{
-							{Name: "MEMBERS", Value: string(members)},
-							{Name: "REPLICA_SET", Value: replicaSetName},
-							secretEnv("MONGO_USERNAME", b.names.Credentials, KeyUsername),
-							secretEnv("MONGO_PASSWORD", b.names.Credentials, KeyPassword),
-							// mongosh keeps its history and logs under HOME.
-							{Name: "HOME", Value: "/tmp"},
-						},
-						Resources: corev1.ResourceRequirements{
-							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
-							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
-						},
-						SecurityContext: goldenpath.RestrictedContainer(),
-					}},
-				},
-			},
+	// Once the Job exists it keeps its image; everything else in the template depends only
+	// on the member count, which is part of its name.
+	image := stateful.JobImage(b.Observed, ReplicaSetJobName(b.Replicas), b.image())
+	return stateful.Job(b.meta(b.names.Job(b.Replicas), componentReplicaSet), mongodbUID, corev1.Container{
+		Name:    "replicaset",
+		Image:   image,
+		Command: []string{"mongosh", "--quiet", "--norc", "--nodb", "--eval", replicaSetScript},
+		Env: []corev1.EnvVar{
+			{Name: "MEMBERS", Value: string(members)},
+			{Name: "REPLICA_SET", Value: replicaSetName},
+			stateful.SecretEnv("MONGO_USERNAME", b.names.Credentials, KeyUsername),
+			stateful.SecretEnv("MONGO_PASSWORD", b.names.Credentials, KeyPassword),
+			// mongosh keeps its history and logs under HOME.
+			{Name: "HOME", Value: "/tmp"},
 		},
-	}, nil
+		Resources: stateful.JobResources("128Mi", "512Mi"),
+	}), nil
 }

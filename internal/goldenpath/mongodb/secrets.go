@@ -132,13 +132,10 @@ func (b build) uri(password string) string {
 
 // meta is the metadata of a composed resource: its name and the labels that select it.
 func (b build) meta(name, component string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Labels: b.labels(component)}
+	return stateful.Meta(App, b.Instance, name, component)
 }
 
-// labels select the resources of one component of this instance. They are part of
-// selectors, which cannot change: nothing here may depend on the spec.
-func (b build) labels(component string) map[string]string {
-	l := goldenpath.SelectorLabels(App, b.Instance)
-	l[goldenpath.LabelComponent] = component
-	return l
+// labels select the members and what serves them.
+func (b build) labels() map[string]string {
+	return stateful.Labels(App, b.Instance, componentDatabase)
 }

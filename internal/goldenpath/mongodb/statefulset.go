@@ -1,12 +1,9 @@
 package mongodb
 
 import (
-	"cmp"
 	"fmt"
 	"strconv"
-	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // Components, for the app.kubernetes.io/component label.
@@ -36,55 +34,15 @@ const (
 	keyfileSecretVolume = "keyfile-secret"
 )
 
-// image is the release's image from the Input's registry and repository. The image that
-// runs is kept when it is that image pinned by digest (as admission policies rewrite them),
-// or when its release cannot be told; any other image is replaced.
+// image is the release's image from the Input's registry and repository (stateful.Image).
 func (b build) image() string {
-	registry := cmp.Or(b.Input.Images.Registry, defaultRegistry)
-	repository := cmp.Or(b.Input.Images.Repository, defaultRepository)
-	ours := fmt.Sprintf("%s/%s:%s", registry, repository, b.Version)
-	if b.Image != "" && (b.Version == "" || strings.HasPrefix(b.Image, ours+"@")) {
-		return b.Image
-	}
-	return ours
+	return stateful.Image(b.Input.Images, defaultRegistry, defaultRepository, b.Want)
 }
 
-// statefulSet runs the members. Its selector, serviceName, podManagementPolicy and volume
-// claim templates cannot change after creation: they depend only on the instance name, or
-// are kept from the observed StatefulSet by settle.
+// statefulSet runs the members; the replica set Job waits for them and forms the set.
 func statefulSet(b build) (runtime.Object, error) {
-	claim := corev1.PersistentVolumeClaim{
-		ObjectMeta: b.meta(dataVolume, componentDatabase),
-		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: b.Storage}},
-		},
-	}
-	if b.StorageClassName != "" {
-		claim.Spec.StorageClassName = ptr.To(b.StorageClassName)
-	}
-
-	return &appsv1.StatefulSet{
-		ObjectMeta: b.meta(b.names.Instance, componentDatabase),
-		Spec: appsv1.StatefulSetSpec{
-			ServiceName: b.names.Headless,
-			Replicas:    ptr.To(b.Replicas),
-			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
-			// Members start together; the replica set Job waits for them and forms the set.
-			PodManagementPolicy: appsv1.ParallelPodManagement,
-			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
-			// The data outlives the StatefulSet: volumes are kept when it is deleted or scaled down.
-			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
-				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
-				WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
-			},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: b.labels(componentDatabase)},
-				Spec:       b.podSpec(),
-			},
-			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{claim},
-		},
-	}, nil
+	template := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: b.labels()}, Spec: b.podSpec()}
+	return stateful.Members(b.meta(b.names.Instance, componentDatabase), b.names.Headless, b.Want, template, dataVolume), nil
 }
 
 func (b build) podSpec() corev1.PodSpec {
@@ -97,15 +55,7 @@ func (b build) podSpec() corev1.PodSpec {
 	}
 	if b.ReplicaSet() {
 		// Spread members over nodes, so that losing one node loses one member.
-		spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-				Weight: 100,
-				PodAffinityTerm: corev1.PodAffinityTerm{
-					TopologyKey:   corev1.LabelHostname,
-					LabelSelector: &metav1.LabelSelector{MatchLabels: b.labels(componentDatabase)},
-				},
-			}},
-		}}
+		spec.Affinity = stateful.SpreadOverNodes(b.labels())
 		// mongod refuses a keyfile that others can read, and a Secret volume's files belong
 		// to root: copy it into memory, owned by mongod's user, readable by it alone.
 		spec.InitContainers = []corev1.Container{{
@@ -141,8 +91,8 @@ func (b build) mongod() corev1.Container {
 		// directory, first creates the root user from the environment below.
 		Args: args,
 		Env: []corev1.EnvVar{
-			secretEnv("MONGO_INITDB_ROOT_USERNAME", b.names.Credentials, KeyUsername),
-			secretEnv("MONGO_INITDB_ROOT_PASSWORD", b.names.Credentials, KeyPassword),
+			stateful.SecretEnv("MONGO_INITDB_ROOT_USERNAME", b.names.Credentials, KeyUsername),
+			stateful.SecretEnv("MONGO_INITDB_ROOT_PASSWORD", b.names.Credentials, KeyPassword),
 		},
 		Ports:           []corev1.ContainerPort{{Name: portName, ContainerPort: port, Protocol: corev1.ProtocolTCP}},
 		Resources:       corev1.ResourceRequirements{Requests: b.Preset.Requests, Limits: b.Preset.Limits},
@@ -181,10 +131,4 @@ func (b build) cacheSizeGB() string {
 		gb = max(gb, (float64(mem.Value())/gib-1)/2)
 	}
 	return strconv.FormatFloat(gb, 'f', 2, 64)
-}
-
-func secretEnv(name, secret, key string) corev1.EnvVar {
-	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
-	}}}
 }

@@ -3,13 +3,8 @@ package mongodb
 import (
 	"fmt"
 	"slices"
-	"strings"
-
-	batchv1 "k8s.io/api/batch/v1"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
@@ -63,45 +58,23 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 			reqs[requiredKeyfile] = byName("v1", "Secret", n.Keyfile)
 		}
 	}
-	if sts, ok := r.Observed[StatefulSetName]; ok && !settled(sts.Resource) {
+	if sts, ok := r.Observed[StatefulSetName]; ok && !stateful.Settled(sts.Resource) {
 		b := build{Request: r, names: n}
 		reqs[requiredPods] = &fnv1.ResourceSelector{
 			ApiVersion: "v1",
 			Kind:       "Pod",
-			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels(componentDatabase)}},
+			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels()}},
 			Namespace:  &ns,
 		}
 	}
 	return reqs
 }
 
-// settled tells whether every member of a StatefulSet is ready and runs its current template.
-func settled(sts *composed.Unstructured) bool {
-	integer := func(path string) int64 { v, _ := sts.GetInteger(path); return v } //nolint:nlreturn // A one-line accessor.
-	current, _ := sts.GetString("status.currentRevision")
-	update, _ := sts.GetString("status.updateRevision")
-	replicas := integer("spec.replicas")
-	return integer("status.observedGeneration") >= integer("metadata.generation") && current == update &&
-		integer("status.readyReplicas") == replicas && integer("status.updatedReplicas") == replicas
-}
-
 // Summarize says how the database is doing, naming what it waits for.
 func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs []goldenpath.Readiness) goldenpath.Summary {
-	s := goldenpath.Summary{Condition: ConditionDatabaseReady}
-	var unready []goldenpath.Readiness
-	for _, rd := range rs {
-		if rd.State == goldenpath.Failed {
-			s.State, s.Reason = goldenpath.Failed, ReasonFailed
-			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
-			if isJob(rd) {
-				// A Job does not run again by itself; Crossplane re-creates a deleted one.
-				s.Message += "; see its pods' logs, then delete the Job to run it again"
-			}
-			return s
-		}
-		if rd.State != goldenpath.Ready {
-			unready = append(unready, rd)
-		}
+	s, unready, failed := stateful.Failure(ConditionDatabaseReady, rs)
+	if failed {
+		return s
 	}
 	if len(unready) == 0 {
 		s.State, s.Reason = goldenpath.Ready, ReasonAvailable
@@ -109,12 +82,12 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 		return s
 	}
 
-	sts := find(rs, StatefulSetName)
-	job := slices.IndexFunc(unready, isJob)
+	sts := stateful.Find(rs, StatefulSetName)
+	job := slices.IndexFunc(unready, stateful.IsJob)
 	switch {
 	case sts == nil || sts.Observed == nil:
 		s.Reason = ReasonCreating
-		s.Message = "creating " + list(unready)
+		s.Message = "creating " + stateful.List(unready)
 	case sts.State != goldenpath.Ready:
 		s.Reason = ReasonWaitingForMembers
 		s.Message = membersMessage(r, sts)
@@ -123,7 +96,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 		s.Message = fmt.Sprintf("every member is up; forming the replica set %s (Job %s: %s)", replicaSetName, unready[job].Resource.Object.GetName(), unready[job].Message)
 	default:
 		s.Reason = ReasonWaiting
-		s.Message = "waiting for " + list(unready)
+		s.Message = "waiting for " + stateful.List(unready)
 	}
 	return s
 }
@@ -132,28 +105,6 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 func membersMessage(r goldenpath.Request, sts *goldenpath.Readiness) string {
 	pods, fetched := r.Required[requiredPods]
 	return stateful.MembersMessage(sts, pods, fetched)
-}
-
-// isJob tells whether a composed resource is a Job.
-func isJob(rd goldenpath.Readiness) bool {
-	return rd.Resource.Object.GroupVersionKind().GroupKind() == batchv1.SchemeGroupVersion.WithKind("Job").GroupKind()
-}
-
-func find(rs []goldenpath.Readiness, name resource.Name) *goldenpath.Readiness {
-	for i := range rs {
-		if rs[i].Resource.Name == name {
-			return &rs[i]
-		}
-	}
-	return nil
-}
-
-func list(rs []goldenpath.Readiness) string {
-	ns := make([]string, len(rs))
-	for i, r := range rs {
-		ns[i] = fmt.Sprintf("%s %s", r.Resource.Object.GetKind(), r.Resource.Object.GetName())
-	}
-	return strings.Join(ns, ", ")
 }
 
 // statusOf are the MongoDB fields of the XR's status; the core writes the shared ones.

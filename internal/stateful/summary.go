@@ -1,0 +1,68 @@
+package stateful
+
+import (
+	"fmt"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+)
+
+// Settled tells whether every member of a StatefulSet is ready and runs its current template.
+func Settled(sts *composed.Unstructured) bool {
+	integer := func(path string) int64 { v, _ := sts.GetInteger(path); return v } //nolint:nlreturn // A one-line accessor.
+	current, _ := sts.GetString("status.currentRevision")
+	update, _ := sts.GetString("status.updateRevision")
+	replicas := integer("spec.replicas")
+	return integer("status.observedGeneration") >= integer("metadata.generation") && current == update &&
+		integer("status.readyReplicas") == replicas && integer("status.updatedReplicas") == replicas
+}
+
+// Failure is the summary of an instance one of whose resources failed (the first), and
+// whether one did; the other resources that are not ready are returned either way.
+func Failure(condition string, rs []goldenpath.Readiness) (goldenpath.Summary, []goldenpath.Readiness, bool) {
+	var unready []goldenpath.Readiness
+	for _, rd := range rs {
+		if rd.State == goldenpath.Failed {
+			s := goldenpath.Summary{Condition: condition, State: goldenpath.Failed, Reason: "Failed"}
+			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
+			if IsJob(rd) {
+				// A Job does not run again by itself; Crossplane re-creates a deleted one.
+				s.Message += "; see its pods' logs, then delete the Job to run it again"
+			}
+			return s, nil, true
+		}
+		if rd.State != goldenpath.Ready {
+			unready = append(unready, rd)
+		}
+	}
+	return goldenpath.Summary{Condition: condition}, unready, false
+}
+
+// IsJob tells whether a composed resource is a Job.
+func IsJob(rd goldenpath.Readiness) bool {
+	return rd.Resource.Object.GroupVersionKind().GroupKind() == batchv1.SchemeGroupVersion.WithKind("Job").GroupKind()
+}
+
+// Find is the readiness of the resource of a pipeline name, nil when it is not composed.
+func Find(rs []goldenpath.Readiness, name resource.Name) *goldenpath.Readiness {
+	for i := range rs {
+		if rs[i].Resource.Name == name {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
+// List names resources for a message: "Secret a, Service b".
+func List(rs []goldenpath.Readiness) string {
+	ns := make([]string, len(rs))
+	for i, r := range rs {
+		ns[i] = fmt.Sprintf("%s %s", r.Resource.Object.GetKind(), r.Resource.Object.GetName())
+	}
+	return strings.Join(ns, ", ")
+}
