@@ -71,24 +71,40 @@ func (in *Input) Validate() field.ErrorList {
 		}
 		errs = append(errs, p.validate(path)...)
 	}
-	b := field.NewPath("backstage")
-	if in.Backstage.AnnotationPrefix != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(in.Backstage.AnnotationPrefix) {
-			errs = append(errs, field.Invalid(b.Child("annotationPrefix"), in.Backstage.AnnotationPrefix, msg))
-		}
-	}
-	if in.PostgreSQL.Implementation != PostgreSQLStatefulSet && in.PostgreSQL.Implementation != PostgreSQLCloudNativePG {
-		errs = append(errs, field.NotSupported(field.NewPath("postgresql", "implementation"), in.PostgreSQL.Implementation, []string{PostgreSQLStatefulSet, PostgreSQLCloudNativePG}))
-	}
-	for i, l := range in.Backstage.Links {
-		if l.URL == "" {
-			errs = append(errs, field.Required(b.Child("links").Index(i).Child("url"), "a link needs a URL"))
-		}
-	}
+	errs = append(errs, in.Backstage.validate(field.NewPath("backstage"))...)
+	errs = append(errs, in.PostgreSQL.validate(field.NewPath("postgresql"))...)
 	errs = append(errs, in.Web.validate(field.NewPath("web"))...)
-	for i, z := range in.DNS.Zones {
+	errs = append(errs, in.DNS.validate(field.NewPath("dns"))...)
+	return errs
+}
+
+func (b Backstage) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if b.AnnotationPrefix != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(b.AnnotationPrefix) {
+			errs = append(errs, field.Invalid(path.Child("annotationPrefix"), b.AnnotationPrefix, msg))
+		}
+	}
+	for i, l := range b.Links {
+		if l.URL == "" {
+			errs = append(errs, field.Required(path.Child("links").Index(i).Child("url"), "a link needs a URL"))
+		}
+	}
+	return errs
+}
+
+func (p PostgreSQL) validate(path *field.Path) field.ErrorList {
+	if p.Implementation != PostgreSQLStatefulSet && p.Implementation != PostgreSQLCloudNativePG {
+		return field.ErrorList{field.NotSupported(path.Child("implementation"), p.Implementation, []string{PostgreSQLStatefulSet, PostgreSQLCloudNativePG})}
+	}
+	return nil
+}
+
+func (d DNS) validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, z := range d.Zones {
 		for _, msg := range validation.IsDNS1123Subdomain(z) {
-			errs = append(errs, field.Invalid(field.NewPath("dns", "zones").Index(i), z, msg))
+			errs = append(errs, field.Invalid(path.Child("zones").Index(i), z, msg))
 		}
 	}
 	return errs

@@ -154,8 +154,10 @@ func TestSummarize(t *testing.T) {
 			deployment: readiness{goldenpath.Ready, "ready"},
 			ingress:    readiness{goldenpath.Ready, "ready"},
 			runs:       "shop:1",
-			want: goldenpath.Summary{Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonRollingOut,
-				Message: "rollout of web app shop:2, 2 replicas: the Deployment runs shop:1 until it takes the new template"},
+			want: goldenpath.Summary{
+				Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonRollingOut,
+				Message: "rollout of web app shop:2, 2 replicas: the Deployment runs shop:1 until it takes the new template",
+			},
 		},
 		"Ready": {
 			reason:     "An app rolled out and routed is Available at its URL.",
