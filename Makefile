@@ -117,6 +117,13 @@ e2e-backstage: $(CROSSPLANE) $(CROSSPLANE_CORE) ## A real Backstage backend (cat
 	hack/backstage/install.sh
 	E2E_BACKSTAGE=1 E2E_RUN='TestPortalRBAC|TestBackstage' CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh
 
+# make bench-scale: the XR counts, created at once, one after the other (BENCH_SCALE).
+BENCH_SCALE ?= 50,100,200
+
+.PHONY: bench-scale
+bench-scale: $(CROSSPLANE) $(CROSSPLANE_CORE) ## N MongoDB XRs at once in the real control plane: time to composed and Ready, function CPU and memory, API requests per XR.
+	E2E_SCALE=$(BENCH_SCALE) E2E_RUN='^TestScale$$' E2E_TEST_TIMEOUT=90m CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh
+
 # Tools rules always run hack/build-tool.sh, which rebuilds only when its stamp (go.mod and
 # linker flags) changed.
 .PHONY: FORCE
