@@ -308,7 +308,7 @@ func TestRunFunctionFatal(t *testing.T) {
 			reason: "An Input selecting no known golden path names goldenPath.",
 			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: Postgres}",
 			xr:     xr("mongodb-3a4f75ae", "{}"),
-			want:   `cannot get Function input: goldenPath: Unsupported value: "Postgres": supported values: "MongoDB"`,
+			want:   `cannot get Function input: goldenPath: Unsupported value: "Postgres": supported values: "MongoDB", "Valkey"`,
 		},
 		"UnknownInputField": {
 			reason: "A misspelt Input field is not silently ignored.",

@@ -21,6 +21,7 @@ import (
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/valkey"
 )
 
 // All golden paths, by the name an Input selects them with.
@@ -28,6 +29,7 @@ import (
 //nolint:gochecknoglobals // The registry, read only.
 var All = byName(
 	mongodb.Registration,
+	valkey.Registration,
 )
 
 func byName(rs ...goldenpath.Registration) map[string]goldenpath.Registration {

@@ -18,6 +18,9 @@ const (
 	// UpgradeNever allows no release change of a running instance: its data files need a
 	// migration (PostgreSQL's pg_upgrade, or a dump and restore).
 	UpgradeNever
+	// UpgradeForward allows an upgrade to any newer release, never a downgrade: newer
+	// releases read every older release's data files (Valkey's RDB and AOF).
+	UpgradeForward
 )
 
 // An Engine is what differs between stateful data services.
