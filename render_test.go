@@ -139,10 +139,10 @@ func TestRenderExamples(t *testing.T) {
 					t.Errorf("pipeline names (expect.yaml's composes): -want, +got:\n%s", diff)
 				}
 				for pname, o := range first.Composed {
-					checkLabels(t, pname, o, first.XR.GetName(), inst)
+					checkLabels(t, e, pname, o, first.XR.GetName(), inst)
 					checkRestricted(t, pname, o)
 				}
-				checkWorkload(t, first.Composed[e.Workload], first.XR.GetName())
+				checkWorkload(t, e, first.Composed[e.Workload], first.XR.GetName())
 			})
 		}
 	}
@@ -183,7 +183,12 @@ func TestRenderSteadyState(t *testing.T) {
 
 // expectation is an example's expect.yaml.
 type expectation struct {
-	Workload  string              `json:"workload"`
+	Workload string `json:"workload"`
+	// App and Component are the app.kubernetes.io/name of the golden path and the
+	// app.kubernetes.io/component of its workload; MongoDB's (mongodb, database) when App is
+	// not given.
+	App       string              `json:"app"`
+	Component string              `json:"component"`
 	Condition string              `json:"condition"`
 	Status    []string            `json:"status"`
 	Composes  map[string][]string `json:"composes"`
@@ -197,6 +202,9 @@ func expectations(t *testing.T, dir string) expectation {
 	var e expectation
 	if err := yaml.Unmarshal([]byte(readFile(t, filepath.Join(dir, "expect.yaml"))[0]), &e); err != nil || e.Workload == "" || e.Condition == "" {
 		t.Fatalf("%s/expect.yaml: needs at least workload and condition: %v", dir, err)
+	}
+	if e.App == "" {
+		e.App, e.Component = "mongodb", "database"
 	}
 	return e
 }
@@ -272,16 +280,16 @@ func checkStatus(t *testing.T, e expectation, xr *unstructured.Unstructured, pha
 	}
 }
 
-func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrName, inst string) {
+func checkLabels(t *testing.T, e expectation, pname string, o *unstructured.Unstructured, xrName, inst string) {
 	t.Helper()
 	// kubernetes-id names the entity an object belongs to: the workload's (<instance>-database)
 	// for the workload and what its selector selects, the XR's for the rest.
 	entity := xrName
-	if o.GetLabels()["app.kubernetes.io/component"] == "database" {
-		entity = inst + "-database"
+	if o.GetLabels()["app.kubernetes.io/component"] == e.Component {
+		entity = inst + "-" + e.Component
 	}
 	want := map[string]string{
-		"app.kubernetes.io/name": "mongodb", "app.kubernetes.io/instance": inst,
+		"app.kubernetes.io/name": e.App, "app.kubernetes.io/instance": inst,
 		"app.kubernetes.io/managed-by": "function-golden-path", "app.kubernetes.io/part-of": xrName,
 		"backstage.io/kubernetes-id": entity,
 	}
@@ -299,7 +307,7 @@ func checkLabels(t *testing.T, pname string, o *unstructured.Unstructured, xrNam
 }
 
 // checkWorkload checks the TeraSky ingestor's annotations on the workload.
-func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName string) {
+func checkWorkload(t *testing.T, e expectation, sts *unstructured.Unstructured, xrName string) {
 	t.Helper()
 	a := sts.GetAnnotations()
 	for _, k := range []string{"owner", "system", "lifecycle", "component-type", "title", "description", "links"} {
@@ -317,7 +325,7 @@ func checkWorkload(t *testing.T, sts *unstructured.Unstructured, xrName string) 
 	// workload names its own, which selects its pods, Services and itself.
 	inst := sts.GetName()
 	if got, want := a["terasky.backstage.io/kubernetes-label-selector"],
-		"app.kubernetes.io/component=database,app.kubernetes.io/instance="+inst+",app.kubernetes.io/name=mongodb"; got != want {
+		"app.kubernetes.io/component="+e.Component+",app.kubernetes.io/instance="+inst+",app.kubernetes.io/name="+e.App; got != want {
 		t.Errorf("StatefulSet: kubernetes-label-selector: want %q, got %q", want, got)
 	}
 	// Portals that ingest only marked objects must still see the workload.
