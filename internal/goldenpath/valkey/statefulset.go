@@ -1,12 +1,10 @@
 package valkey
 
 import (
-	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -77,57 +75,20 @@ func script(body string) string {
 		Replace("set -eu\n" + primaryFunction + body)
 }
 
-// image is the release's image from the Input's registry and repository. The image that
-// runs is kept when it is that image pinned by digest (as admission policies rewrite them),
-// or when its release cannot be told; any other image is replaced.
+// image is the release's image, or the one that runs when Settle keeps it.
 func (b build) image() string {
-	registry := cmp.Or(b.Input.Images.Registry, defaultRegistry)
-	repository := cmp.Or(b.Input.Images.Repository, defaultRepository)
-	ours := fmt.Sprintf("%s/%s:%s", registry, repository, b.Version)
-	if b.Image != "" && (b.Version == "" || strings.HasPrefix(b.Image, ours+"@")) {
-		return b.Image
-	}
-	return ours
+	return stateful.Image(b.Input.Images, defaultRegistry, defaultRepository, b.Want)
 }
 
-// statefulSet runs the members. Its selector, serviceName, podManagementPolicy and volume
-// claim templates cannot change after creation: they depend only on the instance name, or
-// are kept from the observed StatefulSet by the kit's guards.
+// statefulSet runs the members; the kit's guards keep what cannot change.
 func statefulSet(b build) (runtime.Object, error) {
-	claim := corev1.PersistentVolumeClaim{
-		ObjectMeta: b.meta(dataVolume, componentCache),
-		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: b.Storage}},
+	return engine.Members(b.meta(b.names.Instance, componentCache), b.labels(componentCache), b.names.Headless, b.Want, corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{
+			Labels:      b.labels(componentCache),
+			Annotations: map[string]string{annotationConfig: b.configChecksum(), annotationPersistence: b.Persistence},
 		},
-	}
-	if b.StorageClassName != "" {
-		claim.Spec.StorageClassName = ptr.To(b.StorageClassName)
-	}
-	return &appsv1.StatefulSet{
-		ObjectMeta: b.meta(b.names.Instance, componentCache),
-		Spec: appsv1.StatefulSetSpec{
-			ServiceName: b.names.Headless,
-			Replicas:    ptr.To(b.Replicas),
-			Selector:    &metav1.LabelSelector{MatchLabels: b.labels(componentCache)},
-			// Members start together: each finds the primary from the others' Sentinels.
-			PodManagementPolicy: appsv1.ParallelPodManagement,
-			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
-			// The data outlives the StatefulSet: volumes are kept when it is deleted or scaled down.
-			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
-				WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
-				WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
-			},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{
-					Labels:      b.labels(componentCache),
-					Annotations: map[string]string{annotationConfig: b.configChecksum(), annotationPersistence: b.Persistence},
-				},
-				Spec: b.podSpec(),
-			},
-			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{claim},
-		},
-	}, nil
+		Spec: b.podSpec(),
+	}), nil
 }
 
 func (b build) podSpec() corev1.PodSpec {
@@ -150,16 +111,7 @@ func (b build) podSpec() corev1.PodSpec {
 	}
 	if b.Replicated() {
 		spec.Containers = append(spec.Containers, b.sentinel())
-		// Spread members over nodes, so that losing one node loses one member.
-		spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-				Weight: 100,
-				PodAffinityTerm: corev1.PodAffinityTerm{
-					TopologyKey:   corev1.LabelHostname,
-					LabelSelector: &metav1.LabelSelector{MatchLabels: b.labels(componentCache)},
-				},
-			}},
-		}}
+		spec.Affinity = stateful.SpreadOverNodes(b.labels(componentCache))
 	}
 	return spec
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
@@ -44,34 +43,16 @@ const (
 func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSelector {
 	n := namesFor(r.Instance)
 	ns := r.XR.Resource.GetNamespace()
-	byName := func(apiVersion, kind, name string) *fnv1.ResourceSelector {
-		return &fnv1.ResourceSelector{ApiVersion: apiVersion, Kind: kind, Namespace: &ns, Match: &fnv1.ResourceSelector_MatchName{MatchName: name}}
-	}
 	reqs := map[string]*fnv1.ResourceSelector{}
 	if _, ok := r.Observed[CredentialsName]; !ok {
-		reqs[requiredCredentials] = byName("v1", "Secret", n.Credentials)
-		reqs[requiredVolumes] = byName("v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
+		reqs[requiredCredentials] = stateful.ByName(ns, "v1", "Secret", n.Credentials)
+		reqs[requiredVolumes] = stateful.ByName(ns, "v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
 	}
-	if sts, ok := r.Observed[StatefulSetName]; ok && !settled(sts.Resource) {
+	if sts, ok := r.Observed[StatefulSetName]; ok && !stateful.Settled(sts.Resource) {
 		b := build{Request: r, names: n}
-		reqs[requiredPods] = &fnv1.ResourceSelector{
-			ApiVersion: "v1",
-			Kind:       "Pod",
-			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels(componentCache)}},
-			Namespace:  &ns,
-		}
+		reqs[requiredPods] = stateful.PodsOf(ns, b.labels(componentCache))
 	}
 	return reqs
-}
-
-// settled tells whether every member of a StatefulSet is ready and runs its current template.
-func settled(sts *composed.Unstructured) bool {
-	integer := func(path string) int64 { v, _ := sts.GetInteger(path); return v } //nolint:nlreturn // A one-line accessor.
-	current, _ := sts.GetString("status.currentRevision")
-	update, _ := sts.GetString("status.updateRevision")
-	replicas := integer("spec.replicas")
-	return integer("status.observedGeneration") >= integer("metadata.generation") && current == update &&
-		integer("status.readyReplicas") == replicas && integer("status.updatedReplicas") == replicas
 }
 
 // Summarize says how the cache is doing, naming the member or resource it waits for.
