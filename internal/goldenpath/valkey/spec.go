@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
@@ -73,14 +72,10 @@ func runsSentinel(spec *corev1.PodSpec) bool {
 // release, image, storage and count are settled by the kit's guards against what runs, the
 // persistence by settlePersistence.
 type params struct {
-	stateful.Want
+	stateful.Resolved
 
 	Persistence     string
-	StorageGB       int64
-	Size            string
 	MaxmemoryPolicy string
-	Preset          v1beta1.Preset
-	Namespaces      []string
 }
 
 // Replicated tells whether the instance is a primary with replicas rather than a standalone
@@ -89,50 +84,26 @@ func (p params) Replicated() bool { return p.Replicas > 1 }
 
 // resolve defaults and validates a spec, returning every problem with its field.
 func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
-	spec := field.NewPath("spec")
+	r, errs := engine.Resolve(stateful.Asked{
+		Version:          ptr.Deref(s.Version, v1alpha1.DefaultVersion),
+		Replicas:         ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
+		StorageGB:        ptr.Deref(s.StorageGB, v1alpha1.DefaultStorageGB),
+		StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
+		Size:             ptr.Deref(s.Size, v1alpha1.DefaultSize),
+		Access:           s.Access,
+	}, in, fmt.Sprintf("must be 1 for a standalone server or 3 to %d for a primary with replicas (Sentinel needs a majority of 3 or more to elect a new primary)", MaxReplicas))
 	p := params{
-		Want: stateful.Want{
-			Version:          ptr.Deref(s.Version, v1alpha1.DefaultVersion),
-			Replicas:         ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
-			StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
-		},
+		Resolved:        r,
 		Persistence:     ptr.Deref(s.Persistence, v1alpha1.DefaultPersistence),
-		StorageGB:       ptr.Deref(s.StorageGB, v1alpha1.DefaultStorageGB),
-		Size:            ptr.Deref(s.Size, v1alpha1.DefaultSize),
 		MaxmemoryPolicy: ptr.Deref(s.MaxmemoryPolicy, v1alpha1.DefaultMaxmemoryPolicy),
-		Namespaces:      s.Access.Namespaces,
 	}
-
-	var errs field.ErrorList
-	if engine.ReleaseIndex(p.Version) < 0 {
-		errs = append(errs, field.NotSupported(spec.Child("version"), p.Version, engine.Releases))
-	}
+	spec := field.NewPath("spec")
 	if !slices.Contains(persistenceModes, p.Persistence) {
 		errs = append(errs, field.NotSupported(spec.Child("persistence"), p.Persistence, persistenceModes))
 	}
 	if !slices.Contains(maxmemoryPolicies, p.MaxmemoryPolicy) {
 		errs = append(errs, field.NotSupported(spec.Child("maxmemoryPolicy"), p.MaxmemoryPolicy, maxmemoryPolicies))
 	}
-	storage, err := stateful.StorageGiB(p.StorageGB)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	p.Storage = storage
-	if p.Replicas != 1 && !engine.ValidMembers(p.Replicas) {
-		errs = append(errs, field.Invalid(spec.Child("replicas"), p.Replicas,
-			fmt.Sprintf("must be 1 for a standalone server or 3 to %d for a primary with replicas (Sentinel needs a majority of 3 or more to elect a new primary)", MaxReplicas)))
-	}
-	preset, perr := engine.Preset(p.Size, in)
-	if perr != nil {
-		errs = append(errs, perr)
-	}
-	p.Preset = preset
-	if p.StorageClassName != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(p.StorageClassName) {
-			errs = append(errs, field.Invalid(spec.Child("storageClassName"), p.StorageClassName, msg))
-		}
-	}
-	errs = append(errs, s.Access.Validate()...)
 	return p, errs
 }
 
