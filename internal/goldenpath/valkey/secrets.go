@@ -93,10 +93,7 @@ func (b build) meta(name, component string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Labels: b.labels(component)}
 }
 
-// labels select the resources of one component of this instance. They are part of
-// selectors, which cannot change: nothing here may depend on the spec.
+// labels select the resources of one component of this instance.
 func (b build) labels(component string) map[string]string {
-	l := goldenpath.SelectorLabels(App, b.Instance)
-	l[goldenpath.LabelComponent] = component
-	return l
+	return goldenpath.ComponentLabels(App, b.Instance, component)
 }
