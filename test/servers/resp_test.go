@@ -25,7 +25,12 @@ func (e respError) Error() string { return string(e) }
 
 func dial(t *testing.T, port int) *resp {
 	t.Helper()
-	conn, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(t.Context(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	return dialAt(t, "127.0.0.1", port)
+}
+
+func dialAt(t *testing.T, ip string, port int) *resp {
+	t.Helper()
+	conn, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(t.Context(), "tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}

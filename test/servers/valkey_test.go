@@ -116,18 +116,25 @@ func waitFor(t *testing.T, what string, check func() error) {
 	t.Fatalf("waiting for %s: %v", what, err)
 }
 
-// authed connects and authenticates with the password, once the server answers.
+// authed connects to a server on loopback and authenticates with the password, once the
+// server answers.
 func authed(t *testing.T, port int, password string) *resp {
 	t.Helper()
-	var c *resp
-	waitFor(t, fmt.Sprintf("a server on port %d", port), func() error {
-		conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+	return authedAt(t, "127.0.0.1", port, password)
+}
+
+// authedAt is authed on another loopback address.
+func authedAt(t *testing.T, ip string, port int, password string) *resp {
+	t.Helper()
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	waitFor(t, "a server on "+addr, func() error {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
 			return err
 		}
 		return conn.Close()
 	})
-	c = dial(t, port)
+	c := dialAt(t, ip, port)
 	if got := c.str(t, "AUTH", password); got != "OK" {
 		t.Fatalf("AUTH: %q", got)
 	}
