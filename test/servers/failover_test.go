@@ -196,4 +196,3 @@ func startScripts(t *testing.T, c composed) map[string]string {
 	}
 	return out
 }
-
