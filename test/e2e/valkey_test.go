@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/dynamic"
 )
 
 var gvrValkey = schema.GroupVersionResource{Group: "cache.platform.io", Version: "v1alpha1", Resource: "valkeys"} //nolint:gochecknoglobals // API coordinates.
@@ -171,8 +170,7 @@ func patchValkey(t *testing.T, name string, patch map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r dynamic.ResourceInterface = c.dyn.Resource(gvrValkey).Namespace(c.ns)
-	if _, err := r.Patch(t.Context(), name, types.MergePatchType, b, metav1.PatchOptions{}); err != nil {
+	if _, err := c.dyn.Resource(gvrValkey).Namespace(c.ns).Patch(t.Context(), name, types.MergePatchType, b, metav1.PatchOptions{}); err != nil {
 		t.Fatalf("patch Valkey %s with %s: %v", name, b, err)
 	}
 }

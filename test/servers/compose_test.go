@@ -21,8 +21,9 @@ import (
 // its first call for a new instance: every requirement answered with nothing found.
 type composed map[resource.Name]map[string]any
 
-// compose runs a golden path's blueprint on example/<dir>/<file>.
-func compose(t *testing.T, goldenPath, file string) composed {
+// compose runs the blueprint of the golden path whose example holds file (e.g.
+// valkey/xr.yaml, under example/).
+func compose(t *testing.T, file string) composed {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "example", file))
 	if err != nil {
@@ -32,7 +33,16 @@ func compose(t *testing.T, goldenPath, file string) composed {
 	if err := yaml.Unmarshal(b, &xr.Resource.Object); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	in := &v1beta1.Input{GoldenPath: goldenPath}
+	var reg goldenpath.Registration
+	for _, r := range registry.All {
+		if r.Example == filepath.Join("example", filepath.Dir(file)) {
+			reg = r
+		}
+	}
+	if reg.Blueprint == nil {
+		t.Fatalf("no golden path has its example in example/%s", filepath.Dir(file))
+	}
+	in := &v1beta1.Input{GoldenPath: reg.Name}
 	in.Default()
 	name := xr.Resource.GetName()
 	r := goldenpath.Request{
@@ -41,7 +51,7 @@ func compose(t *testing.T, goldenPath, file string) composed {
 		Input:    in,
 		Required: map[string][]resource.Required{},
 	}
-	bp := registry.All[goldenPath].Blueprint
+	bp := reg.Blueprint
 	for key := range bp.Requirements(r) {
 		r.Required[key] = nil
 	}
@@ -56,25 +66,20 @@ func compose(t *testing.T, goldenPath, file string) composed {
 	return out
 }
 
-// configData is a ConfigMap's data entry.
-func (c composed) configData(t *testing.T, name resource.Name, key string) string {
+// value is an entry of a composed ConfigMap's or Secret's data (decoded).
+func (c composed) value(t *testing.T, name resource.Name, key string) string {
 	t.Helper()
 	data, _ := c[name]["data"].(map[string]any)
 	v, ok := data[key].(string)
-	if !ok {
+	if !ok || v == "" {
 		t.Fatalf("%s has no data %q", name, key)
 	}
-	return v
-}
-
-// secretData is a Secret's data entry, decoded.
-func (c composed) secretData(t *testing.T, name resource.Name, key string) string {
-	t.Helper()
-	data, _ := c[name]["data"].(map[string]any)
-	v, _ := data[key].(string)
+	if c[name]["kind"] != "Secret" {
+		return v
+	}
 	d, err := base64.StdEncoding.DecodeString(v)
-	if err != nil || len(d) == 0 {
-		t.Fatalf("%s has no data %q: %v", name, key, err)
+	if err != nil {
+		t.Fatalf("%s %q: %v", name, key, err)
 	}
 	return string(d)
 }

@@ -2,7 +2,6 @@ package servers
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,13 +37,12 @@ func TestValkeyStartScripts(t *testing.T) {
 	redisServer := server(t, "redis-server")
 	redisCLI := server(t, "redis-cli")
 	for _, p := range []string{"127.0.0.1:6379", "127.0.0.2:6379", "127.0.0.3:6379", "127.0.0.1:26379"} {
-		if conn, err := net.DialTimeout("tcp", p, time.Second); err == nil {
-			_ = conn.Close()
+		if answers(t, p) == nil {
 			t.Skipf("%s is in use: the start scripts serve the pods' fixed ports", p)
 		}
 	}
-	c := compose(t, valkey.Name, "valkey/xr.yaml")
-	password := c.secretData(t, valkey.CredentialsName, valkey.KeyPassword)
+	c := compose(t, "valkey/xr.yaml")
+	password := c.value(t, valkey.CredentialsName, valkey.KeyPassword)
 	scripts := startScripts(t, c)
 
 	bin := t.TempDir()
@@ -66,9 +64,9 @@ func TestValkeyStartScripts(t *testing.T) {
 			}
 		}
 		files := map[string]string{
-			valkey.KeyValkeyConf:          plainHost(c.configData(t, valkey.ConfigName, valkey.KeyValkeyConf), m.data, 6379),
-			valkey.KeySentinelConf:        plainHost(c.configData(t, valkey.ConfigName, valkey.KeySentinelConf), m.run, 26379) + "bind " + m.ip + "\n",
-			valkey.KeySentinelPrimaryConf: c.configData(t, valkey.ConfigName, valkey.KeySentinelPrimaryConf),
+			valkey.KeyValkeyConf:          plainHost(c.value(t, valkey.ConfigName, valkey.KeyValkeyConf), m.data, 6379),
+			valkey.KeySentinelConf:        plainHost(c.value(t, valkey.ConfigName, valkey.KeySentinelConf), m.run, 26379) + "bind " + m.ip + "\n",
+			valkey.KeySentinelPrimaryConf: c.value(t, valkey.ConfigName, valkey.KeySentinelPrimaryConf),
 		}
 		files[valkey.KeyValkeyConf] = strings.Replace(files[valkey.KeyValkeyConf], "bind 127.0.0.1", "bind "+m.ip, 1)
 		for name, content := range files {

@@ -2,6 +2,7 @@ package servers
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +23,16 @@ type resp struct {
 type respError string
 
 func (e respError) Error() string { return string(e) }
+
+// answers tells whether something listens on addr.
+func answers(t *testing.T, addr string) error {
+	t.Helper()
+	conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(t.Context(), "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
 
 func dial(t *testing.T, port int) *resp {
 	t.Helper()
@@ -61,7 +72,7 @@ func (c *resp) read() (any, error) {
 	}
 	line = strings.TrimSuffix(line, "\r\n")
 	if line == "" {
-		return nil, fmt.Errorf("empty reply line")
+		return nil, errors.New("empty reply line")
 	}
 	switch body := line[1:]; line[0] {
 	case '+':
@@ -73,7 +84,7 @@ func (c *resp) read() (any, error) {
 	case '$':
 		n, err := strconv.Atoi(body)
 		if err != nil || n < 0 {
-			return nil, err //nolint:nilnil // $-1 is a nil bulk string.
+			return nil, err // $-1 is a nil bulk string.
 		}
 		buf := make([]byte, n+2)
 		if _, err := io.ReadFull(c.r, buf); err != nil {
@@ -83,7 +94,7 @@ func (c *resp) read() (any, error) {
 	case '*':
 		n, err := strconv.Atoi(body)
 		if err != nil || n < 0 {
-			return nil, err //nolint:nilnil // *-1 is a nil array.
+			return nil, err // *-1 is a nil array.
 		}
 		out := make([]any, n)
 		for i := range out {

@@ -68,13 +68,13 @@ func freePort(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
 // startServer writes a configuration into dir and starts redis-server (or, with sentinel,
 // redis-sentinel) with it, stopped at the end of the test.
-func startServer(t *testing.T, bin, dir, conf string, args ...string) {
+func startServer(t *testing.T, bin, dir, conf string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func startServer(t *testing.T, bin, dir, conf string, args ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), bin, append([]string{path}, args...)...)
+	cmd := exec.CommandContext(t.Context(), bin, path)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -127,13 +127,7 @@ func authed(t *testing.T, port int, password string) *resp {
 func authedAt(t *testing.T, ip string, port int, password string) *resp {
 	t.Helper()
 	addr := net.JoinHostPort(ip, strconv.Itoa(port))
-	waitFor(t, "a server on "+addr, func() error {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			return err
-		}
-		return conn.Close()
-	})
+	waitFor(t, "a server on "+addr, func() error { return answers(t, addr) })
 	c := dialAt(t, ip, port)
 	if got := c.str(t, "AUTH", password); got != "OK" {
 		t.Fatalf("AUTH: %q", got)
@@ -171,9 +165,9 @@ func checkConfig(t *testing.T, c *resp, conf string, port int) {
 // for the generated password, and runs with the composed memory limit, policy and snapshots.
 func TestValkeyStandalone(t *testing.T) {
 	bin := server(t, "redis-server")
-	c := compose(t, valkey.Name, "valkey/xr-standalone.yaml")
-	conf := c.configData(t, valkey.ConfigName, valkey.KeyValkeyConf)
-	password := c.secretData(t, valkey.CredentialsName, valkey.KeyPassword)
+	c := compose(t, "valkey/xr-standalone.yaml")
+	conf := c.value(t, valkey.ConfigName, valkey.KeyValkeyConf)
+	password := c.value(t, valkey.CredentialsName, valkey.KeyPassword)
 	if _, ok := c[valkey.SentinelServiceName]; ok {
 		t.Fatal("a standalone server composes no Sentinel Service")
 	}
@@ -210,17 +204,17 @@ func TestValkeyStandalone(t *testing.T) {
 func TestValkeyReplicated(t *testing.T) {
 	bin := server(t, "redis-server")
 	sentinelBin := server(t, "redis-sentinel")
-	c := compose(t, valkey.Name, "valkey/xr.yaml")
-	conf := c.configData(t, valkey.ConfigName, valkey.KeyValkeyConf)
-	password := c.secretData(t, valkey.CredentialsName, valkey.KeyPassword)
-	if got := c.secretData(t, valkey.CredentialsName, valkey.KeyMasterName); got == "" {
+	c := compose(t, "valkey/xr.yaml")
+	conf := c.value(t, valkey.ConfigName, valkey.KeyValkeyConf)
+	password := c.value(t, valkey.CredentialsName, valkey.KeyPassword)
+	if got := c.value(t, valkey.CredentialsName, valkey.KeyMasterName); got == "" {
 		t.Fatal("no masterName in the credentials")
 	}
-	masterName := c.secretData(t, valkey.CredentialsName, valkey.KeyMasterName)
+	masterName := c.value(t, valkey.CredentialsName, valkey.KeyMasterName)
 
 	primaryPort, replicaPort, sentinelPort := freePort(t), freePort(t), freePort(t)
-	startServer(t, bin, filepath.Join(t.TempDir(), "primary"), serverConf(conf, filepath.Join(t.TempDir()), primaryPort, password, 0))
-	startServer(t, bin, filepath.Join(t.TempDir(), "replica"), serverConf(conf, filepath.Join(t.TempDir()), replicaPort, password, primaryPort))
+	startServer(t, bin, filepath.Join(t.TempDir(), "primary"), serverConf(conf, t.TempDir(), primaryPort, password, 0))
+	startServer(t, bin, filepath.Join(t.TempDir(), "replica"), serverConf(conf, t.TempDir(), replicaPort, password, primaryPort))
 	primary, replica := authed(t, primaryPort, password), authed(t, replicaPort, password)
 	checkConfig(t, primary, conf, primaryPort)
 	if got := primary.list(t, "CONFIG", "GET", "appendonly"); got[1] != "yes" {
@@ -253,9 +247,9 @@ func TestValkeyReplicated(t *testing.T) {
 		// What the start script writes: sentinel.conf, the monitor line (quorum 1 here: one
 		// Sentinel; the pods' is a majority of the members), sentinel-primary.conf, the
 		// password and the address it announces.
-		sc := plainHost(c.configData(t, valkey.ConfigName, valkey.KeySentinelConf), t.TempDir(), sentinelPort) +
+		sc := plainHost(c.value(t, valkey.ConfigName, valkey.KeySentinelConf), t.TempDir(), sentinelPort) +
 			fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1\n", masterName, primaryPort) +
-			c.configData(t, valkey.ConfigName, valkey.KeySentinelPrimaryConf) +
+			c.value(t, valkey.ConfigName, valkey.KeySentinelPrimaryConf) +
 			fmt.Sprintf("sentinel auth-pass %s %s\nrequirepass %s\nsentinel sentinel-pass %s\nsentinel announce-ip 127.0.0.1\n", masterName, password, password, password)
 		startServer(t, sentinelBin, filepath.Join(t.TempDir(), "sentinel"), sc)
 		s := authed(t, sentinelPort, password)
@@ -293,9 +287,9 @@ func pairs(l []string) map[string]string {
 // snapshot AOF never wrote. (Redis 7.0 here; Valkey forked it and starts the same way.)
 func TestValkeyPersistenceSwitch(t *testing.T) {
 	bin := server(t, "redis-server")
-	rdb := compose(t, valkey.Name, "valkey/xr-standalone.yaml")
-	aof := compose(t, valkey.Name, "valkey/xr.yaml")
-	confOf := func(c composed) string { return c.configData(t, valkey.ConfigName, valkey.KeyValkeyConf) }
+	rdb := compose(t, "valkey/xr-standalone.yaml")
+	aof := compose(t, "valkey/xr.yaml")
+	confOf := func(c composed) string { return c.value(t, valkey.ConfigName, valkey.KeyValkeyConf) }
 	for name, tc := range map[string]struct {
 		from, to composed
 		kept     bool
@@ -307,7 +301,7 @@ func TestValkeyPersistenceSwitch(t *testing.T) {
 		"AOFToRDB": {from: aof, to: rdb},
 	} {
 		t.Run(name, func(t *testing.T) {
-			password := tc.from.secretData(t, valkey.CredentialsName, valkey.KeyPassword)
+			password := tc.from.value(t, valkey.CredentialsName, valkey.KeyPassword)
 			data := t.TempDir()
 			port := freePort(t)
 			startServer(t, bin, filepath.Join(t.TempDir(), "before"), serverConf(confOf(tc.from), data, port, password, 0))
@@ -322,8 +316,7 @@ func TestValkeyPersistenceSwitch(t *testing.T) {
 			}
 			// Wait for the first server to be gone, so that the port is the second's.
 			waitFor(t, "the first server to stop", func() error {
-				if conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second); err == nil {
-					_ = conn.Close()
+				if answers(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))) == nil {
 					return fmt.Errorf("port %d still answers", port)
 				}
 				return nil

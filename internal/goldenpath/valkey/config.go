@@ -66,16 +66,17 @@ func (b build) configData() map[string]string {
 // valkeyConf is the server's configuration: every directive is one Redis 7.0 knows too, so
 // that test/servers runs it as composed.
 func (b build) valkeyConf() string {
-	lines := []string{
+	lines := make([]string, 0, 16)
+	lines = append(lines,
 		"# Composed by function-golden-path; the start script adds requirepass, masterauth, the announced address and replicaof.",
 		"bind * -::*",
-		"port " + strconv.Itoa(port),
-		"dir " + dataDir,
+		"port "+strconv.Itoa(port),
+		"dir "+dataDir,
 		"protected-mode yes",
 		"tcp-keepalive 60",
-		"maxmemory " + strconv.FormatInt(b.maxmemory(), 10),
-		"maxmemory-policy " + b.MaxmemoryPolicy,
-	}
+		"maxmemory "+strconv.FormatInt(b.maxmemory(), 10),
+		"maxmemory-policy "+b.MaxmemoryPolicy,
+	)
 	lines = append(lines, persistenceDirectives(b.Persistence)...)
 	lines = append(lines,
 		// Replicas sync from a stream, not a file on the primary's disk.
@@ -140,7 +141,7 @@ func (b build) configChecksum() string {
 	data := b.configData()
 	h := sha256.New()
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		fmt.Fprintf(h, "%s\x00%s\x00", k, data[k])
+		h.Write([]byte(k + "\x00" + data[k] + "\x00"))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

@@ -84,7 +84,7 @@ func (b build) memberHost(ordinal int32) string {
 // uri is the connection string to the client Service. With replicas, it reaches any member;
 // clients that write ask the Sentinels for the primary (sentinelHost, masterName).
 func (b build) uri(password string) string {
-	u := url.URL{Scheme: "redis", User: url.UserPassword("default", password), Host: fmt.Sprintf("%s:%d", b.host(), port), Path: "/0"}
+	u := url.URL{Scheme: protocol, User: url.UserPassword("default", password), Host: fmt.Sprintf("%s:%d", b.host(), port), Path: "/0"}
 	return u.String()
 }
 

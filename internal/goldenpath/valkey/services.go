@@ -10,8 +10,8 @@ import (
 //
 //nolint:gochecknoglobals // Constant ports.
 var (
-	valkeyPort  = stateful.Port{Name: portName, Port: port, AppProtocol: "redis"}
-	sentinelPrt = stateful.Port{Name: sentinelName, Port: sentinelPort, AppProtocol: "redis"}
+	valkeyPort  = stateful.Port{Name: portName, Port: port, AppProtocol: protocol}
+	sentinelPrt = stateful.Port{Name: sentinelName, Port: sentinelPort, AppProtocol: protocol}
 )
 
 func (b build) ports() []stateful.Port {

@@ -52,7 +52,7 @@ printf 'requirepass %s\nmasterauth %s\n' "$` + envAuth + `" "$` + envAuth + `" >
 if [ -n "${MEMBERS:-}" ]; then
   printf 'replica-announce-ip %s\n' "$ME" >>"$conf"
   p=$(primary)
-  if [ "$p" != "$ME" ]; then printf 'replicaof %s ` + "VALKEY_PORT" + `\n' "$p" >>"$conf"; fi
+  [ "$p" = "$ME" ] || printf 'replicaof %s ` + "VALKEY_PORT" + `\n' "$p" >>"$conf"
 fi
 exec valkey-server "$conf"
 `
@@ -119,9 +119,10 @@ func (b build) podSpec() corev1.PodSpec {
 // env of every container: the password for valkey-cli and the start scripts and, with
 // replicas, the members' addresses.
 func (b build) env() []corev1.EnvVar {
-	env := []corev1.EnvVar{{Name: envAuth, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+	env := make([]corev1.EnvVar, 0, 5)
+	env = append(env, corev1.EnvVar{Name: envAuth, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: b.names.Credentials}, Key: KeyPassword,
-	}}}}
+	}}})
 	if !b.Replicated() {
 		return env
 	}

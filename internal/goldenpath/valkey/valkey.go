@@ -34,6 +34,8 @@ const (
 	// masterName is the name Sentinel monitors the primary by.
 	masterName = "primary"
 	container  = "valkey"
+	// protocol is Valkey's, RESP, by the name clients and Services know it: redis.
+	protocol   = "redis"
 	dataVolume = "data"
 )
 
