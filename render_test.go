@@ -226,22 +226,30 @@ func TestValidateExamples(t *testing.T) {
 		}
 	}
 
-	// What the XRD refuses, and so what a form made from it refuses too.
-	b, err := os.ReadFile("example/mongodb/xr.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for change, want := range map[[2]string]string{
-		{"replicas: 3", "replicas: 4"}:                        "spec.replicas: Unsupported value: 4",
-		{"name: mongodb-3a4f75ae", "name: 1mongodb-3a4f75ae"}: "metadata.name must start with a letter",
+	// What the XRDs refuse, and so what a form made from them refuses too.
+	for dir, changes := range map[string]map[[2]string]string{
+		"example/mongodb": {
+			{"replicas: 3", "replicas: 4"}:                        "spec.replicas: Unsupported value: 4",
+			{"name: mongodb-3a4f75ae", "name: 1mongodb-3a4f75ae"}: "metadata.name must start with a letter",
+		},
+		"example/valkey": {
+			{"replicas: 3", "replicas: 2"}:            "2 members cannot elect a new primary",
+			{"persistence: AOF", "persistence: Disk"}: "spec.persistence: Unsupported value: \"Disk\"",
+		},
 	} {
-		bad := filepath.Join(t.TempDir(), "xr.yaml")
-		if err := os.WriteFile(bad, bytes.Replace(b, []byte(change[0]), []byte(change[1]), 1), 0o600); err != nil {
+		b, err := os.ReadFile(filepath.Join(dir, "xr.yaml"))
+		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := validate("example/mongodb/xrd.yaml", bad)
-		if err == nil || !strings.Contains(out, want) {
-			t.Errorf("validate of %s: want a failure saying %q, got %v:\n%s", change[1], want, err, out)
+		for change, want := range changes {
+			bad := filepath.Join(t.TempDir(), "xr.yaml")
+			if err := os.WriteFile(bad, bytes.Replace(b, []byte(change[0]), []byte(change[1]), 1), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := validate(filepath.Join(dir, "xrd.yaml"), bad)
+			if err == nil || !strings.Contains(out, want) {
+				t.Errorf("validate of %s: want a failure saying %q, got %v:\n%s", change[1], want, err, out)
+			}
 		}
 	}
 }
