@@ -47,7 +47,6 @@ const primaryFunction = `primary() {
 // replicas, the address it announces and the primary it replicates.
 const serverScript = `conf=` + runDir + `/valkey.conf
 cp ` + configDir + `/` + KeyValkeyConf + ` "$conf"
-chmod 0600 "$conf"
 printf 'requirepass %s\nmasterauth %s\n' "$` + envAuth + `" "$` + envAuth + `" >>"$conf"
 if [ -n "${MEMBERS:-}" ]; then
   printf 'replica-announce-ip %s\n' "$ME" >>"$conf"
@@ -65,14 +64,14 @@ const sentinelScript = `conf=` + runDir + `/sentinel.conf
   cat ` + configDir + `/` + KeySentinelPrimaryConf + `
   printf 'sentinel auth-pass ` + masterName + ` %s\nrequirepass %s\nsentinel sentinel-pass %s\nsentinel announce-ip %s\n' "$` + envAuth + `" "$` + envAuth + `" "$` + envAuth + `" "$ME"
 } >"$conf"
-chmod 0600 "$conf"
 exec valkey-server "$conf" --sentinel
 `
 
-// script is a start script: strict, with the primary function, and its ports filled in.
+// script is a start script: strict, writing files (which hold the password) that only its
+// user reads, with the primary function, and its ports filled in.
 func script(body string) string {
 	return strings.NewReplacer("SENTINEL_PORT", strconv.Itoa(sentinelPort), "VALKEY_PORT", strconv.Itoa(port)).
-		Replace("set -eu\n" + primaryFunction + body)
+		Replace("set -eu\numask 077\n" + primaryFunction + body)
 }
 
 // image is the release's image, or the one that runs when Settle keeps it.
