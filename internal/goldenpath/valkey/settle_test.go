@@ -1,6 +1,7 @@
 package valkey
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,13 +19,18 @@ import (
 type running struct {
 	replicas    int
 	sentinel    bool
+	members     int // hosts in the valkey container's MEMBERS, 0 for none
 	image       string
 	persistence any // the pod template's annotation; nil leaves it out
 }
 
 func (c running) observe(t *testing.T) *stateful.Running {
 	t.Helper()
-	containers := []any{map[string]any{"name": "valkey", "image": c.image}}
+	server := map[string]any{"name": "valkey", "image": c.image}
+	if c.members > 0 {
+		server["env"] = []any{map[string]any{"name": envMembers, "value": strings.TrimSpace(strings.Repeat("m.svc ", c.members))}}
+	}
+	containers := []any{server}
 	if c.sentinel {
 		containers = append(containers, map[string]any{"name": "sentinel", "image": c.image})
 	}
@@ -151,6 +157,7 @@ func TestSettle(t *testing.T) {
 		Replicas int32
 		Version  string
 		Reasons  []string
+		Err      bool
 	}
 	cases := map[string]struct {
 		reason  string
@@ -194,9 +201,27 @@ func TestSettle(t *testing.T) {
 			asked:   ask(3, "8.1"),
 			want:    want{Replicas: 3, Version: "8.1"},
 		},
+		"ScaledByHand": {
+			reason:  "kubectl scale to 30 does not change the members the pod template lists: the spec's 3 roll out again.",
+			running: running{replicas: 30, members: 3, sentinel: true, image: "docker.io/valkey/valkey:8.1"},
+			asked:   ask(3, "8.1"),
+			want:    want{Replicas: 3, Version: "8.1"},
+		},
+		"ScaledByHandToAMemberCount": {
+			reason:  "kubectl scale to 9, a valid count, is not taken for the configured one: scaling back to 3 is no scale-down.",
+			running: running{replicas: 9, members: 3, sentinel: true, image: "docker.io/valkey/valkey:8.1"},
+			asked:   ask(3, "8.1"),
+			want:    want{Replicas: 3, Version: "8.1"},
+		},
+		"NoMemberCount": {
+			reason:  "Neither the pod template nor the replicas tell a member count: an error, since no count is safe.",
+			running: running{replicas: 30, sentinel: true, image: "docker.io/valkey/valkey:8.1"},
+			asked:   ask(3, "8.1"),
+			want:    want{Err: true},
+		},
 		"ScaleDownTooFar": {
 			reason:  "7 to 3 leaves 3 of the 7 Sentinels the others remember: no majority would agree on a failover.",
-			running: running{replicas: 7, sentinel: true, image: "docker.io/valkey/valkey:8.1"},
+			running: running{replicas: 7, members: 7, sentinel: true, image: "docker.io/valkey/valkey:8.1"},
 			asked:   ask(3, "8.1"),
 			want:    want{Replicas: 7, Version: "8.1", Reasons: []string{stateful.ReasonScaleDownTooFar}},
 		},
@@ -204,10 +229,7 @@ func TestSettle(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			got, refused, err := engine.Settle(tc.asked, tc.running.observe(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			g := want{Replicas: got.Replicas, Version: got.Version}
+			g := want{Replicas: got.Replicas, Version: got.Version, Err: err != nil}
 			for _, rf := range refused {
 				g.Reasons = append(g.Reasons, rf.Reason)
 			}

@@ -58,6 +58,8 @@ var engine = stateful.Engine{
 	// Sentinels authorize a failover by a majority of every Sentinel they have known: a
 	// scale-down must keep a majority of the members.
 	Quorum: true,
+	// The members the pod template lists, which kubectl scale does not change.
+	TemplateMembers: templateMembers,
 	// Valkey itself, its replication buffers and a fork for snapshots.
 	MinMemory: resource.MustParse("256Mi"),
 }
@@ -66,6 +68,25 @@ var engine = stateful.Engine{
 // Sentinel beside each member.
 func runsSentinel(spec *corev1.PodSpec) bool {
 	return slices.ContainsFunc(spec.Containers, func(c corev1.Container) bool { return c.Name == sentinelName })
+}
+
+// templateMembers is how many members the start scripts of a pod template know (MEMBERS of
+// the valkey container), 0 when it lists none. Bounded: a list edited into millions of words
+// is not a member count.
+func templateMembers(spec *corev1.PodSpec) int32 {
+	for _, c := range spec.Containers {
+		if c.Name != container {
+			continue
+		}
+		for _, e := range c.Env {
+			if e.Name == envMembers {
+				if n := len(strings.Fields(e.Value)); n <= MaxReplicas {
+					return int32(n)
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // params are a validated, defaulted spec: what the blueprint composes from. The members'

@@ -28,6 +28,8 @@ const (
 	// envAuth is the password in every container: valkey-cli reads it (so that no password is
 	// an argument of a probe), and the start scripts write it into the configuration that runs.
 	envAuth = "REDISCLI_AUTH"
+	// envMembers lists the members' addresses for the start scripts, with replicas.
+	envMembers = "MEMBERS"
 )
 
 // primaryFunction prints the address of the primary: the one the other members' Sentinels
@@ -130,7 +132,7 @@ func (b build) env() []corev1.EnvVar {
 		members[i] = b.memberHost(i)
 	}
 	return append(env,
-		corev1.EnvVar{Name: "MEMBERS", Value: strings.Join(members, " ")},
+		corev1.EnvVar{Name: envMembers, Value: strings.Join(members, " ")},
 		corev1.EnvVar{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
 		corev1.EnvVar{Name: "ME", Value: fmt.Sprintf("$(POD_NAME).%s.%s.svc", b.names.Headless, b.XR.Resource.GetNamespace())},
 		corev1.EnvVar{Name: "QUORUM", Value: strconv.Itoa(int(b.quorum()))},
