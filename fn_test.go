@@ -308,7 +308,7 @@ func TestRunFunctionFatal(t *testing.T) {
 			reason: "An Input selecting no known golden path names goldenPath.",
 			input:  "{apiVersion: goldenpath.fn.openportal.dev/v1beta1, kind: Input, goldenPath: Cassandra}",
 			xr:     xr("mongodb-3a4f75ae", "{}"),
-			want:   `cannot get Function input: goldenPath: Unsupported value: "Cassandra": supported values: "DNSRecord", "MongoDB", "PostgreSQL", "TenantNamespace", "WebApp"`,
+			want:   `cannot get Function input: goldenPath: Unsupported value: "Cassandra": supported values: "DNSRecord", "MongoDB", "PostgreSQL", "TenantNamespace", "Valkey", "WebApp"`,
 		},
 		"UnknownInputField": {
 			reason: "A misspelt Input field is not silently ignored.",

@@ -233,6 +233,10 @@ func TestValidateExamples(t *testing.T) {
 			{"replicas: 3", "replicas: 6"}:           "spec.replicas: Invalid value: 6",
 			{"database: orders", "database: Orders"}: "spec.database: Invalid value",
 		},
+		"example/valkey": {
+			{"replicas: 3", "replicas: 2"}:            "2 members cannot elect a new primary",
+			{"persistence: AOF", "persistence: Disk"}: "spec.persistence: Unsupported value: \"Disk\"",
+		},
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, "xr.yaml"))
 		if err != nil {

@@ -79,8 +79,11 @@ if [[ -z "${kubectl_bin}" ]]; then
   fi
 fi
 
-step "function binary (.cache/bin/function-golden-path)"
-CGO_ENABLED=0 go build -trimpath -o "${BIN}/function-golden-path" .
+# In _output, not in .cache/bin: worktrees share the tools cache, and one worktree's e2e must
+# not run another's function.
+step "function binary (_output/e2e/function-golden-path)"
+mkdir -p "${OUT}"
+CGO_ENABLED=0 go build -trimpath -o "${OUT}/function-golden-path" .
 
 step "package (hack/xpkg.sh build)"
 arch=$(go env GOARCH)
@@ -133,7 +136,7 @@ step "control plane and tests (private network namespace; logs in _output/e2e/lo
 E2E_ROOT=${root} E2E_WORK=${work} E2E_LOGS=${OUT}/logs E2E_BIN=${BIN} E2E_CRDS=${crds} \
   E2E_PLATFORM_CRDS="${gateway_crds} ${dnsendpoint_crd}" \
   E2E_XPKG=${xpkg} E2E_TEST_BIN=${OUT}/e2e.test E2E_KUBECTL=${kubectl_bin} \
-  CROSSPLANE=${CROSSPLANE} CROSSPLANE_CORE=${CROSSPLANE_CORE} FUNCTION_BIN=${BIN}/function-golden-path \
+  CROSSPLANE=${CROSSPLANE} CROSSPLANE_CORE=${CROSSPLANE_CORE} FUNCTION_BIN=${OUT}/function-golden-path \
   unshare --net --pid --fork --mount-proc --kill-child -- bash "${root}/hack/e2e/cluster.sh" &
 child=$!
 wait "${child}"

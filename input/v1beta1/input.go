@@ -21,7 +21,7 @@ type Input struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// GoldenPath selects what this step composes.
-	// +kubebuilder:validation:Enum=DNSRecord;MongoDB;PostgreSQL;TenantNamespace;WebApp
+	// +kubebuilder:validation:Enum=DNSRecord;MongoDB;PostgreSQL;TenantNamespace;Valkey;WebApp
 	GoldenPath string `json:"goldenPath"`
 
 	// Images overrides where container images are pulled from, e.g. a registry mirror.

@@ -31,3 +31,11 @@ func SelectorLabels(app string, inst Instance) map[string]string {
 // MaxInstanceNameLength is the longest instance name: a StatefulSet's pods carry a
 // controller-revision-hash label "<name>-<10 chars>" that must fit in 63 characters.
 const MaxInstanceNameLength = 52
+
+// ComponentLabels select the resources of one component of an instance. They are part of
+// selectors, which cannot change: nothing in them may depend on the spec.
+func ComponentLabels(app string, inst Instance, component string) map[string]string {
+	l := SelectorLabels(app, inst)
+	l[LabelComponent] = component
+	return l
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/mongodb"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/postgresql"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/tenantnamespace"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/valkey"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/webapp"
 )
 
@@ -25,6 +26,7 @@ var All = byName(
 	tenantnamespace.Registration,
 	dnsrecord.Registration,
 	postgresql.Registration,
+	valkey.Registration,
 )
 
 func byName(rs ...goldenpath.Registration) map[string]goldenpath.Registration {

@@ -18,6 +18,9 @@ const (
 	// UpgradeNever allows no release change of a running instance: its data files need a
 	// migration (PostgreSQL's pg_upgrade, or a dump and restore).
 	UpgradeNever
+	// UpgradeForward allows an upgrade to any newer release, never a downgrade: newer
+	// releases read every older release's data files (Valkey's RDB and AOF).
+	UpgradeForward
 )
 
 // An Engine is what differs between stateful data services.
@@ -55,6 +58,11 @@ type Engine struct {
 	// MembersJob is the pipeline-name prefix of the Job that configures the cluster for its
 	// member count (the count follows the prefix), empty when no Job does.
 	MembersJob string
+	// TemplateMembers, when no Job configures the cluster, reads the member count the
+	// function composed into a pod template (e.g. the list of members the start scripts get),
+	// which a StatefulSet scaled by hand does not change; 0 when it cannot be read. Nil when
+	// the template does not tell.
+	TemplateMembers func(spec *corev1.PodSpec) int32
 
 	// MinMemory is the least memory the engine runs in.
 	MinMemory resource.Quantity

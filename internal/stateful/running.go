@@ -24,8 +24,9 @@ type Running struct {
 	// Clustered tells the topology from what the members run (Engine.Clustered).
 	Clustered bool
 	// Members is the cluster's configured member count: the member count of the Job the
-	// function composed last to configure it, else the StatefulSet's replicas when they are a
-	// valid member count, else 0 (unknown). 1 for a single server.
+	// function composed last to configure it, else the one its pod template was composed for
+	// (Engine.TemplateMembers), else the StatefulSet's replicas when they are a valid member
+	// count, else 0 (unknown). 1 for a single server.
 	Members int32
 	// Reconfiguring is true while the Job that configures Members has neither completed nor
 	// failed.
@@ -91,6 +92,11 @@ func (e Engine) readTopology(rn *Running, observed map[resource.Name]resource.Ob
 	var err error
 	if rn.Members, rn.Reconfiguring, err = e.configuredMembers(observed); err != nil {
 		return err
+	}
+	if rn.Members == 0 && e.TemplateMembers != nil {
+		if n := e.TemplateMembers(spec); e.ValidMembers(n) {
+			rn.Members = n
+		}
 	}
 	if replicas := rn.StatefulSet.Spec.Replicas; rn.Members == 0 && replicas != nil && e.ValidMembers(*replicas) {
 		rn.Members = *replicas

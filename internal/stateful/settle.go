@@ -186,7 +186,7 @@ func (e Engine) releaseChange(w *Want, rn *Running, keep func() string) *goldenp
 	case to < from:
 		asked := keep()
 		return refusal(fieldVersion, ReasonDowngradeRefused, "cannot downgrade from %s to %s: its data files would not open; it keeps running %s", rn.Release, asked, rn.Release)
-	case to > from+1:
+	case to > from+1 && e.Upgrade == UpgradeOneRelease:
 		asked := keep()
 		return refusal(fieldVersion, ReasonUpgradeSkipsRelease, "%s upgrades one release at a time; upgrade from %s to %s first, then to %s", e.Name, rn.Release, e.Releases[from+1], asked)
 	}

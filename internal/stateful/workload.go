@@ -3,6 +3,7 @@ package stateful
 import (
 	"cmp"
 	"fmt"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -18,17 +19,9 @@ import (
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
-// Labels select the resources of one component of an instance. They are part of selectors,
-// which cannot change: nothing here may depend on the spec.
-func Labels(app string, inst goldenpath.Instance, component string) map[string]string {
-	l := goldenpath.SelectorLabels(app, inst)
-	l[goldenpath.LabelComponent] = component
-	return l
-}
-
 // Meta is the metadata of a composed resource: its name and the labels that select it.
 func Meta(app string, inst goldenpath.Instance, name, component string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Labels: Labels(app, inst, component)}
+	return metav1.ObjectMeta{Name: name, Labels: goldenpath.ComponentLabels(app, inst, component)}
 }
 
 // Image is a release's image from the Input's registry and repository, else the defaults. The
@@ -138,5 +131,20 @@ func JobResources(request, limit string) corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("50m"), corev1.ResourceMemory: resource.MustParse(request)},
 		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(limit)},
+	}
+}
+
+// ByName asks Crossplane for one object of the XR's namespace by name.
+func ByName(namespace, apiVersion, kind, name string) *fnv1.ResourceSelector {
+	return &fnv1.ResourceSelector{ApiVersion: apiVersion, Kind: kind, Namespace: &namespace, Match: &fnv1.ResourceSelector_MatchName{MatchName: name}}
+}
+
+// PodsOf asks Crossplane for the pods of the XR's namespace that carry the labels.
+func PodsOf(namespace string, labels map[string]string) *fnv1.ResourceSelector {
+	return &fnv1.ResourceSelector{
+		ApiVersion: "v1",
+		Kind:       "Pod",
+		Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: labels}},
+		Namespace:  &namespace,
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -333,7 +332,7 @@ func (pg *pgEnv) setupEnv(app, repl map[string]string, more ...string) []string 
 // connections; it stops the server (fast shutdown) when the test ends.
 func (pg *pgEnv) start(t *testing.T, name, volume string) string {
 	t.Helper()
-	port := freePort(t)
+	port := strconv.Itoa(freePort(t))
 	logFile, err := os.Create(filepath.Join(pg.base, name+".log"))
 	if err != nil {
 		t.Fatal(err)
@@ -386,25 +385,4 @@ func (pg *pgEnv) psql(port, username, password, db, sql string) (string, error) 
 		return "", fmt.Errorf("psql as %s: %w: %s", username, err, strings.TrimSpace(stderr.String()))
 	}
 	return strings.TrimSpace(stdout.String()), nil
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = l.Close() }()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
-func waitFor(t *testing.T, what string, f func() error) {
-	t.Helper()
-	var err error
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if err = f(); err == nil {
-			return
-		}
-	}
-	t.Errorf("waiting for %s: %v", what, err)
 }

@@ -137,5 +137,5 @@ func (b build) meta(name, component string) metav1.ObjectMeta {
 
 // labels select the members and what serves them.
 func (b build) labels() map[string]string {
-	return stateful.Labels(App, b.Instance, componentDatabase)
+	return goldenpath.ComponentLabels(App, b.Instance, componentDatabase)
 }

@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
@@ -60,12 +59,7 @@ func runsReplicaSet(spec *corev1.PodSpec) bool {
 // params are a validated, defaulted spec: what the blueprint composes from. The members'
 // release, image, storage and count are settled by the kit's guards against what runs.
 type params struct {
-	stateful.Want
-
-	StorageGB  int64
-	Size       string
-	Preset     v1beta1.Preset
-	Namespaces []string
+	stateful.Resolved
 }
 
 // ReplicaSet tells whether the instance is a replica set rather than a standalone server.
@@ -73,43 +67,15 @@ func (p params) ReplicaSet() bool { return p.Replicas > 1 }
 
 // resolve defaults and validates a spec, returning every problem with its field.
 func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
-	spec := field.NewPath("spec")
-	p := params{
-		Want: stateful.Want{
-			Version:          ptr.Deref(s.Version, v1alpha1.DefaultVersion),
-			Replicas:         ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
-			StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
-		},
-		StorageGB:  ptr.Deref(s.StorageGB, v1alpha1.DefaultStorageGB),
-		Size:       ptr.Deref(s.Size, v1alpha1.DefaultSize),
-		Namespaces: s.Access.Namespaces,
-	}
-
-	var errs field.ErrorList
-	if engine.ReleaseIndex(p.Version) < 0 {
-		errs = append(errs, field.NotSupported(spec.Child("version"), p.Version, engine.Releases))
-	}
-	storage, err := stateful.StorageGiB(p.StorageGB)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	p.Storage = storage
-	if p.Replicas != 1 && !engine.ValidMembers(p.Replicas) {
-		errs = append(errs, field.Invalid(spec.Child("replicas"), p.Replicas,
-			fmt.Sprintf("must be 1 for a standalone server or an odd number up to %d for a replica set (an even number of members cannot elect a primary after losing half)", MaxReplicas)))
-	}
-	preset, perr := engine.Preset(p.Size, in)
-	if perr != nil {
-		errs = append(errs, perr)
-	}
-	p.Preset = preset
-	if p.StorageClassName != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(p.StorageClassName) {
-			errs = append(errs, field.Invalid(spec.Child("storageClassName"), p.StorageClassName, msg))
-		}
-	}
-	errs = append(errs, s.Access.Validate()...)
-	return p, errs
+	r, errs := engine.Resolve(stateful.Asked{
+		Version:          ptr.Deref(s.Version, v1alpha1.DefaultVersion),
+		Replicas:         ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
+		StorageGB:        ptr.Deref(s.StorageGB, v1alpha1.DefaultStorageGB),
+		StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
+		Size:             ptr.Deref(s.Size, v1alpha1.DefaultSize),
+		Access:           s.Access,
+	}, in, fmt.Sprintf("must be 1 for a standalone server or an odd number up to %d for a replica set (an even number of members cannot elect a primary after losing half)", MaxReplicas))
+	return params{Resolved: r}, errs
 }
 
 // describe is the instance for humans, e.g. "MongoDB 7.0 replica set of 3 members, 10 GiB each".

@@ -154,7 +154,7 @@ func (b build) meta(name, component string) metav1.ObjectMeta {
 
 // labels select the members and what serves them.
 func (b build) labels() map[string]string {
-	return stateful.Labels(App, b.Instance, componentDatabase)
+	return goldenpath.ComponentLabels(App, b.Instance, componentDatabase)
 }
 
 // host is the primary's Service's DNS name, stable across clusters' domains.

@@ -78,7 +78,7 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 		reqs[requiredPods] = &fnv1.ResourceSelector{
 			ApiVersion: "v1",
 			Kind:       "Pod",
-			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: stateful.Labels(App, r.Instance, componentDatabase)}},
+			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: goldenpath.ComponentLabels(App, r.Instance, componentDatabase)}},
 			Namespace:  &ns,
 		}
 	}

@@ -55,9 +55,7 @@ func (b build) meta(suffix string) metav1.ObjectMeta {
 }
 
 func (b build) labels() map[string]string {
-	l := goldenpath.SelectorLabels(App, b.Instance)
-	l[goldenpath.LabelComponent] = "namespace"
-	return l
+	return goldenpath.ComponentLabels(App, b.Instance, "namespace")
 }
 
 // namespace enforces its Pod Security level, audits and warns at restricted, and carries the

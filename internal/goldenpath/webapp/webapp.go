@@ -137,7 +137,5 @@ func (b build) meta() metav1.ObjectMeta {
 // labels select the app's pods. They are part of selectors, which cannot change: nothing here
 // may depend on the spec.
 func (b build) labels() map[string]string {
-	l := goldenpath.SelectorLabels(App, b.Instance)
-	l[goldenpath.LabelComponent] = "web"
-	return l
+	return goldenpath.ComponentLabels(App, b.Instance, "web")
 }
