@@ -30,6 +30,8 @@ type xr struct {
 	client    dynamic.ResourceInterface
 	name      string
 	condition string
+	// events is the namespace of the XR's events: its own, default for a cluster-scoped XR.
+	events string
 
 	mu   sync.Mutex
 	seen []string // "Reason: message", each once, in order
@@ -75,17 +77,26 @@ func (x *xr) until(t *testing.T, timeout time.Duration, status, reason string, c
 }
 
 // waitedFor checks that on its way to Ready the XR said what it waited for, in a message
-// holding each substring.
+// holding each substring: in its condition as the test saw it, or in the events the function's
+// results became (a state that lasted less than a poll is only there).
 func (x *xr) waitedFor(t *testing.T, contains ...string) {
 	t.Helper()
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, line := range x.seen {
+	said := slices.Clone(x.seen)
+	x.mu.Unlock()
+	events, err := c.kube.CoreV1().Events(x.events).List(t.Context(), metav1.ListOptions{FieldSelector: "involvedObject.name=" + x.name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events.Items {
+		said = append(said, e.Reason+": "+e.Message)
+	}
+	for _, line := range said {
 		if !strings.HasPrefix(line, "Available:") && containsAll(line, contains) {
 			return
 		}
 	}
-	t.Errorf("%s never said it waited for %q; its %s said:\n  %s", x.name, contains, x.condition, strings.Join(x.seen, "\n  "))
+	t.Errorf("%s never said it waited for %q; its %s and events said:\n  %s", x.name, contains, x.condition, strings.Join(said, "\n  "))
 }
 
 func containsAll(s string, subs []string) bool {
@@ -127,7 +138,7 @@ func TestPlatformScenario(t *testing.T) {
 	const ns = "team-c"
 
 	// A namespace for the team.
-	tenant := &xr{client: c.dyn.Resource(gvrTenant), name: ns, condition: "NamespaceReady"}
+	tenant := &xr{client: c.dyn.Resource(gvrTenant), name: ns, condition: "NamespaceReady", events: metav1.NamespaceDefault}
 	createObject(t, tenant.client, `{apiVersion: platform.platform.io/v1alpha1, kind: TenantNamespace, metadata: {name: team-c}, spec: {team: "group:default/team-c", quota: small}}`)
 	tenant.until(t, time.Minute, "True", "Available", "namespace team-c of team-c")
 	tenant.waitedFor(t, "creating", "Namespace team-c")
@@ -142,7 +153,7 @@ func TestPlatformScenario(t *testing.T) {
 	}
 
 	// A MongoDB in it.
-	db := &xr{client: c.dyn.Resource(gvrMongoDB).Namespace(ns), name: "orders-1f2e3d4c", condition: "DatabaseReady"}
+	db := &xr{client: c.dyn.Resource(gvrMongoDB).Namespace(ns), name: "orders-1f2e3d4c", condition: "DatabaseReady", events: ns}
 	createObject(t, db.client, `{apiVersion: database.platform.io/v1alpha1, kind: MongoDB, metadata: {name: orders-1f2e3d4c, namespace: team-c}, spec: {replicas: 1, storageGB: 1}}`)
 	u := db.until(t, 2*time.Minute, "True", "Available")
 	db.waitedFor(t, "waiting for orders-1f2e3d4c-0")
@@ -152,7 +163,7 @@ func TestPlatformScenario(t *testing.T) {
 	}
 
 	// A web app that reads it: it runs first, then waits for its route.
-	app := &xr{client: c.dyn.Resource(gvrWebApp).Namespace(ns), name: "shop-6a7b8c9d", condition: "AppReady"}
+	app := &xr{client: c.dyn.Resource(gvrWebApp).Namespace(ns), name: "shop-6a7b8c9d", condition: "AppReady", events: ns}
 	createObject(t, app.client, fmt.Sprintf(`{apiVersion: apps.platform.io/v1alpha1, kind: WebApp, metadata: {name: shop-6a7b8c9d, namespace: team-c},
 		spec: {image: "traefik/whoami:v1.10", replicas: 2, host: shop.team-c.example.com, healthPath: /health,
 		env: [{name: WHOAMI_PORT_NUMBER, value: "8080"}, {name: MONGODB_URI, secretKeyRef: {name: %s, key: uri}}]}}`, secret))
