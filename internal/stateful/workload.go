@@ -3,7 +3,6 @@ package stateful
 import (
 	"cmp"
 	"fmt"
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -13,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	fnresource "github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
