@@ -830,8 +830,7 @@ func freezeStatefulSetController(t *testing.T, s *appsv1.StatefulSet) func() {
 	ctx := t.Context()
 	none := corev1.ResourceList{"count/controllerrevisions.apps": resource.MustParse("0")}
 	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: freezeQuota}, Spec: corev1.ResourceQuotaSpec{Hard: none}}
-	q, err := c.kube.CoreV1().ResourceQuotas(c.ns).Create(ctx, q, metav1.CreateOptions{})
-	if err != nil {
+	if _, err := c.kube.CoreV1().ResourceQuotas(c.ns).Create(ctx, q, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create ResourceQuota %s: %v", freezeQuota, err)
 	}
 	thaw := func() {
@@ -853,19 +852,25 @@ func freezeStatefulSetController(t *testing.T, s *appsv1.StatefulSet) func() {
 	}
 	t.Cleanup(thaw)
 
-	// Admission reads the quota's status, which the quota controller would write: none of
-	// that kind may exist, and none does (as far as admission knows).
-	q.Status = corev1.ResourceQuotaStatus{Hard: none, Used: none}
-	if _, err := c.kube.CoreV1().ResourceQuotas(c.ns).UpdateStatus(ctx, q, metav1.UpdateOptions{}); err != nil {
-		t.Fatalf("set the status of ResourceQuota %s: %v", freezeQuota, err)
-	}
+	// Admission reads the quota's status, which the quota controller writes (the plane runs
+	// it): none of that kind may exist. Until it has, the test writes it: none does (as far
+	// as admission knows).
+	eventually(t, 30*time.Second, "the status of ResourceQuota "+freezeQuota, func() error {
+		q, err := c.kube.CoreV1().ResourceQuotas(c.ns).Get(ctx, freezeQuota, metav1.GetOptions{})
+		if err != nil || len(q.Status.Hard) > 0 {
+			return err
+		}
+		q.Status = corev1.ResourceQuotaStatus{Hard: none, Used: none}
+		_, err = c.kube.CoreV1().ResourceQuotas(c.ns).UpdateStatus(ctx, q, metav1.UpdateOptions{})
+		return err
+	})
 
 	probe := &appsv1.ControllerRevision{
 		ObjectMeta: metav1.ObjectMeta{Name: "e2e-freeze-probe"},
 		Data:       runtime.RawExtension{Raw: []byte(`{}`)},
 		Revision:   1,
 	}
-	_, err = c.kube.AppsV1().ControllerRevisions(c.ns).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	_, err := c.kube.AppsV1().ControllerRevisions(c.ns).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	if !kerrors.IsForbidden(err) {
 		t.Skipf("the apiserver does not refuse new ControllerRevisions under ResourceQuota %s (err: %v): the statefulset controller cannot be held, so no scale to 2^31-1", freezeQuota, err)
 	}
