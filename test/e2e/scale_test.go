@@ -188,7 +188,7 @@ func callsLogged(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.Count(b, []byte(`"Composed"`)) + bytes.Count(b, []byte(`"Waiting for required resources"`))
+	return bytes.Count(b, []byte("\tComposed\t")) + bytes.Count(b, []byte("\tWaiting for required resources\t"))
 }
 
 // apiRequests is the API server's count of requests served, from its metrics.
