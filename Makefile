@@ -65,6 +65,7 @@ test: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run all tests: unit tests and real `cr
 	CROSSPLANE_CLI=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) GOLDEN_PATH_REQUIRE_RENDER=1 \
 		go test -count=1 -race ./...
 	go test -run '^$$' -fuzz '^FuzzObservedState$$' -fuzztime $(TEST_FUZZTIME) .
+	go test -run '^$$' -fuzz '^FuzzEveryExample$$' -fuzztime $(TEST_FUZZTIME) .
 	go test -run '^$$' -fuzz '^FuzzDeletionProtection$$' -fuzztime $(TEST_FUZZTIME) ./internal/goldenpath/tenantnamespace
 
 # How long make test fuzzes observed state; make fuzz fuzzes for FUZZTIME.

@@ -215,6 +215,16 @@ func mutate(w *world, data []byte) []string {
 // checkInvariants checks what must hold of any response to req.
 func checkInvariants(t *testing.T, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) {
 	t.Helper()
+	if checkResponse(t, req, rsp) {
+		checkAgainstObserved(t, req, rsp)
+	}
+}
+
+// checkResponse checks what must hold of any response of any golden path: a size bound, each
+// condition type once, a Fatal that leaves the desired state untouched, composed objects whose
+// metadata the API server takes. It tells whether the response composed (was not Fatal).
+func checkResponse(t *testing.T, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
+	t.Helper()
 	if n := proto.Size(rsp); n > 1<<20 {
 		t.Errorf("response of %d bytes: more than 1 MiB", n)
 	}
@@ -229,12 +239,12 @@ func checkInvariants(t *testing.T, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFu
 		if diff := cmp.Diff(req.GetDesired(), rsp.GetDesired(), protocmp.Transform()); diff != "" {
 			t.Errorf("a Fatal result changed the desired state: -request, +response:\n%s", diff)
 		}
-		return
+		return false
 	}
 	for name, r := range rsp.GetDesired().GetResources() {
 		checkObject(t, name, r.GetResource().AsMap())
 	}
-	checkAgainstObserved(t, req, rsp)
+	return true
 }
 
 // checkObject checks that the API server would take a composed object's metadata.
