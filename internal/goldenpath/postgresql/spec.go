@@ -3,10 +3,10 @@ package postgresql
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
@@ -47,62 +47,38 @@ var engine = stateful.Engine{
 // params are a validated, defaulted spec: what the blueprint composes from. The members'
 // release, image and storage are settled by the kit's guards against what runs.
 type params struct {
-	stateful.Want
+	stateful.Resolved
 
-	StorageGB  int64
-	Size       string
-	Preset     v1beta1.Preset
-	Namespaces []string
-	Database   string
-	Owner      string
+	Database string
+	Owner    string
 	// Parameters are spec.parameters, checked, by name.
 	Parameters map[string]string
 }
 
-// resolve defaults and validates a spec, returning every problem with its field.
+// resolve defaults and validates a spec, returning every problem with its field: what every
+// data service's spec holds (the kit's Resolve), then the database, its owner and the
+// parameters.
 func resolve(s Spec, in *v1beta1.Input) (params, field.ErrorList) {
 	spec := field.NewPath("spec")
+	r, errs := engine.Resolve(stateful.Asked{
+		Version:          ptr.Deref(s.Version, v1alpha1.DefaultVersion),
+		Replicas:         ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
+		StorageGB:        ptr.Deref(s.StorageGB, v1alpha1.DefaultStorageGB),
+		StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
+		Size:             ptr.Deref(s.Size, v1alpha1.DefaultSize),
+		Access:           s.Access,
+	}, in, fmt.Sprintf("must be from 1 (a primary alone) to %d (a primary and %d standbys)", MaxReplicas, MaxReplicas-1))
 	p := params{
-		Want: stateful.Want{
-			Version:          ptr.Deref(s.Version, v1alpha1.DefaultVersion),
-			Replicas:         ptr.Deref(s.Replicas, v1alpha1.DefaultReplicas),
-			StorageClassName: ptr.Deref(s.StorageClassName, in.StorageClassName),
-		},
-		StorageGB:  ptr.Deref(s.StorageGB, v1alpha1.DefaultStorageGB),
-		Size:       ptr.Deref(s.Size, v1alpha1.DefaultSize),
-		Namespaces: s.Access.Namespaces,
+		Resolved:   r,
 		Database:   ptr.Deref(s.Database, v1alpha1.DefaultDatabase),
 		Owner:      ptr.Deref(s.Owner, v1alpha1.DefaultOwner),
 		Parameters: s.Parameters,
 	}
-
-	var errs field.ErrorList
-	if engine.ReleaseIndex(p.Version) < 0 {
-		errs = append(errs, field.NotSupported(spec.Child("version"), p.Version, engine.Releases))
-	}
-	storage, err := stateful.StorageGiB(p.StorageGB)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	p.Storage = storage
-	if !engine.ValidMembers(p.Replicas) {
-		errs = append(errs, field.Invalid(spec.Child("replicas"), p.Replicas, fmt.Sprintf("must be from 1 (a primary alone) to %d (a primary and %d standbys)", MaxReplicas, MaxReplicas-1)))
-	}
-	preset, perr := engine.Preset(p.Size, in)
-	if perr != nil {
-		errs = append(errs, perr)
-	}
-	p.Preset = preset
-	if p.StorageClassName != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(p.StorageClassName) {
-			errs = append(errs, field.Invalid(spec.Child("storageClassName"), p.StorageClassName, msg))
-		}
-	}
 	errs = append(errs, validateName(spec.Child("database"), p.Database, "postgres", "template0", "template1")...)
 	errs = append(errs, validateName(spec.Child("owner"), p.Owner, superuser, replicationUser)...)
-	errs = append(errs, s.Access.Validate()...)
-	if perr == nil {
-		errs = append(errs, validateParameters(spec.Child("parameters"), p.Parameters, preset)...)
+	// Parameters are checked against the preset's memory, once it has one.
+	if !slices.ContainsFunc(errs, func(e *field.Error) bool { return e.Field == "spec.size" }) {
+		errs = append(errs, validateParameters(spec.Child("parameters"), p.Parameters, p.Preset)...)
 	}
 	return p, errs
 }
