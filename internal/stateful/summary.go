@@ -28,8 +28,8 @@ func Failure(condition string, rs []goldenpath.Readiness) (goldenpath.Summary, [
 	var unready []goldenpath.Readiness
 	for _, rd := range rs {
 		if rd.State == goldenpath.Failed {
-			s := goldenpath.Summary{Condition: condition, State: goldenpath.Failed, Reason: "Failed"}
-			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
+			s := goldenpath.Summary{Condition: condition, State: goldenpath.Failed, Reason: goldenpath.ReasonFailed}
+			s.Message = fmt.Sprintf("%s failed: %s", goldenpath.Describe(rd.Resource), rd.Message)
 			if IsJob(rd) {
 				// A Job does not run again by itself; Crossplane re-creates a deleted one.
 				s.Message += "; see its pods' logs, then delete the Job to run it again"
@@ -62,7 +62,7 @@ func Find(rs []goldenpath.Readiness, name resource.Name) *goldenpath.Readiness {
 func List(rs []goldenpath.Readiness) string {
 	ns := make([]string, len(rs))
 	for i, r := range rs {
-		ns[i] = fmt.Sprintf("%s %s", r.Resource.Object.GetKind(), r.Resource.Object.GetName())
+		ns[i] = goldenpath.Describe(r.Resource)
 	}
 	return strings.Join(ns, ", ")
 }

@@ -2,7 +2,11 @@ package stateful
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -12,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	fnresource "github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
@@ -134,17 +137,12 @@ func JobResources(request, limit string) corev1.ResourceRequirements {
 	}
 }
 
-// ByName asks Crossplane for one object of the XR's namespace by name.
-func ByName(namespace, apiVersion, kind, name string) *fnv1.ResourceSelector {
-	return &fnv1.ResourceSelector{ApiVersion: apiVersion, Kind: kind, Namespace: &namespace, Match: &fnv1.ResourceSelector_MatchName{MatchName: name}}
-}
-
-// PodsOf asks Crossplane for the pods of the XR's namespace that carry the labels.
-func PodsOf(namespace string, labels map[string]string) *fnv1.ResourceSelector {
-	return &fnv1.ResourceSelector{
-		ApiVersion: "v1",
-		Kind:       "Pod",
-		Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: labels}},
-		Namespace:  &namespace,
+// ConfigHash is a digest of a ConfigMap's data for the members' pod template: the members read
+// their configuration at start only, so a change of it must roll them.
+func ConfigHash(data map[string]string) string {
+	h := sha256.New()
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		_, _ = h.Write([]byte(k + "\x00" + data[k] + "\x00"))
 	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

@@ -45,27 +45,19 @@ const (
 func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSelector {
 	n := namesFor(r.Instance)
 	ns := r.XR.Resource.GetNamespace()
-	byName := func(apiVersion, kind, name string) *fnv1.ResourceSelector {
-		return &fnv1.ResourceSelector{ApiVersion: apiVersion, Kind: kind, Namespace: &ns, Match: &fnv1.ResourceSelector_MatchName{MatchName: name}}
-	}
 	reqs := map[string]*fnv1.ResourceSelector{}
 	if _, ok := r.Observed[CredentialsName]; !ok {
-		reqs[requiredCredentials] = byName("v1", "Secret", n.Credentials)
-		reqs[requiredVolumes] = byName("v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
+		reqs[requiredCredentials] = goldenpath.ByName(ns, "v1", "Secret", n.Credentials)
+		reqs[requiredVolumes] = goldenpath.ByName(ns, "v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
 	}
 	if _, ok := r.Observed[KeyfileName]; !ok {
 		if replicas, err := r.XR.Resource.GetInteger("spec.replicas"); err == nil && replicas > 1 {
-			reqs[requiredKeyfile] = byName("v1", "Secret", n.Keyfile)
+			reqs[requiredKeyfile] = goldenpath.ByName(ns, "v1", "Secret", n.Keyfile)
 		}
 	}
 	if sts, ok := r.Observed[StatefulSetName]; ok && !stateful.Settled(sts.Resource) {
 		b := build{Request: r, names: n}
-		reqs[requiredPods] = &fnv1.ResourceSelector{
-			ApiVersion: "v1",
-			Kind:       "Pod",
-			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels()}},
-			Namespace:  &ns,
-		}
+		reqs[requiredPods] = goldenpath.PodsOf(ns, b.labels())
 	}
 	return reqs
 }

@@ -1,8 +1,6 @@
 package postgresql
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // Where the configuration is mounted, and the data directory: a directory below the volume's
@@ -217,11 +217,4 @@ func configMap(b build) (runtime.Object, error) {
 }
 
 // configHash changes when the configuration does, so that a change rolls the members.
-func (b build) configHash() string {
-	data := b.config()
-	h := sha256.New()
-	for _, k := range slices.Sorted(maps.Keys(data)) {
-		_, _ = h.Write([]byte(k + "\x00" + data[k] + "\x00"))
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
+func (b build) configHash() string { return stateful.ConfigHash(b.config()) }

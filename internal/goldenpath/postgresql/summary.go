@@ -50,9 +50,6 @@ var specPath = field.NewPath("spec")
 func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSelector {
 	n := namesFor(r.Instance)
 	ns := r.XR.Resource.GetNamespace()
-	byName := func(apiVersion, kind, name string) *fnv1.ResourceSelector {
-		return &fnv1.ResourceSelector{ApiVersion: apiVersion, Kind: kind, Namespace: &ns, Match: &fnv1.ResourceSelector_MatchName{MatchName: name}}
-	}
 	reqs := map[string]*fnv1.ResourceSelector{}
 	if cloudNativePG(r.Input) {
 		return reqs // The operator generates and keeps the Secrets.
@@ -67,20 +64,15 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 		{ReplicationName, requiredReplication, n.Replication},
 	} {
 		if _, ok := r.Observed[s.name]; !ok {
-			reqs[s.key] = byName("v1", "Secret", s.object)
+			reqs[s.key] = goldenpath.ByName(ns, "v1", "Secret", s.object)
 			missing = true
 		}
 	}
 	if missing {
-		reqs[requiredVolumes] = byName("v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
+		reqs[requiredVolumes] = goldenpath.ByName(ns, "v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
 	}
 	if sts, ok := r.Observed[StatefulSetName]; ok && !stateful.Settled(sts.Resource) {
-		reqs[requiredPods] = &fnv1.ResourceSelector{
-			ApiVersion: "v1",
-			Kind:       "Pod",
-			Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: goldenpath.ComponentLabels(App, r.Instance, componentDatabase)}},
-			Namespace:  &ns,
-		}
+		reqs[requiredPods] = goldenpath.PodsOf(ns, goldenpath.ComponentLabels(App, r.Instance, componentDatabase))
 	}
 	return reqs
 }

@@ -1,16 +1,14 @@
 package valkey
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
 
 // Keys of the ConfigMap.
@@ -137,11 +135,4 @@ func (b build) maxmemory() int64 {
 
 // configChecksum changes with the ConfigMap's content: on the pod template, it rolls the
 // members when their configuration changes (Valkey reads it at start only).
-func (b build) configChecksum() string {
-	data := b.configData()
-	h := sha256.New()
-	for _, k := range slices.Sorted(maps.Keys(data)) {
-		h.Write([]byte(k + "\x00" + data[k] + "\x00"))
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
+func (b build) configChecksum() string { return stateful.ConfigHash(b.configData()) }

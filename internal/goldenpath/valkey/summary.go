@@ -2,7 +2,6 @@ package valkey
 
 import (
 	"fmt"
-	"strings"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
@@ -45,58 +44,39 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 	ns := r.XR.Resource.GetNamespace()
 	reqs := map[string]*fnv1.ResourceSelector{}
 	if _, ok := r.Observed[CredentialsName]; !ok {
-		reqs[requiredCredentials] = stateful.ByName(ns, "v1", "Secret", n.Credentials)
-		reqs[requiredVolumes] = stateful.ByName(ns, "v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
+		reqs[requiredCredentials] = goldenpath.ByName(ns, "v1", "Secret", n.Credentials)
+		reqs[requiredVolumes] = goldenpath.ByName(ns, "v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
 	}
 	if sts, ok := r.Observed[StatefulSetName]; ok && !stateful.Settled(sts.Resource) {
 		b := build{Request: r, names: n}
-		reqs[requiredPods] = stateful.PodsOf(ns, b.labels(componentCache))
+		reqs[requiredPods] = goldenpath.PodsOf(ns, b.labels(componentCache))
 	}
 	return reqs
 }
 
 // Summarize says how the cache is doing, naming the member or resource it waits for.
 func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs []goldenpath.Readiness) goldenpath.Summary {
-	s := goldenpath.Summary{Condition: ConditionCacheReady}
-	var unready []goldenpath.Readiness
-	var sts *goldenpath.Readiness
-	for i, rd := range rs {
-		if rd.State == goldenpath.Failed {
-			s.State, s.Reason = goldenpath.Failed, ReasonFailed
-			s.Message = fmt.Sprintf("%s %s failed: %s", rd.Resource.Object.GetKind(), rd.Resource.Object.GetName(), rd.Message)
-			return s
-		}
-		if rd.Resource.Name == StatefulSetName {
-			sts = &rs[i]
-		}
-		if rd.State != goldenpath.Ready {
-			unready = append(unready, rd)
-		}
+	s, unready, failed := stateful.Failure(ConditionCacheReady, rs)
+	if failed {
+		return s
 	}
+	sts := stateful.Find(rs, StatefulSetName)
 	switch {
 	case len(unready) == 0:
 		s.State, s.Reason = goldenpath.Ready, ReasonAvailable
 		s.Message = fmt.Sprintf("%s ready at %s", c.Description, endpoint(r))
 	case sts == nil || sts.Observed == nil:
 		s.Reason = ReasonCreating
-		s.Message = "creating " + list(unready)
+		s.Message = "creating " + stateful.List(unready)
 	case sts.State != goldenpath.Ready:
 		pods, fetched := r.Required[requiredPods]
 		s.Reason = ReasonWaitingForMembers
 		s.Message = stateful.MembersMessage(sts, pods, fetched)
 	default:
 		s.Reason = ReasonWaiting
-		s.Message = "waiting for " + list(unready)
+		s.Message = "waiting for " + stateful.List(unready)
 	}
 	return s
-}
-
-func list(rs []goldenpath.Readiness) string {
-	ns := make([]string, len(rs))
-	for i, r := range rs {
-		ns[i] = fmt.Sprintf("%s %s", r.Resource.Object.GetKind(), r.Resource.Object.GetName())
-	}
-	return strings.Join(ns, ", ")
 }
 
 // statusOf are the Valkey fields of the XR's status; the core writes the shared ones.

@@ -40,14 +40,8 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 	if !ok || rolledOut(d.Resource) {
 		return nil
 	}
-	ns := r.XR.Resource.GetNamespace()
 	b := build{Request: r}
-	return map[string]*fnv1.ResourceSelector{requiredPods: {
-		ApiVersion: "v1",
-		Kind:       "Pod",
-		Namespace:  &ns,
-		Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: b.labels()}},
-	}}
+	return map[string]*fnv1.ResourceSelector{requiredPods: goldenpath.PodsOf(r.XR.Resource.GetNamespace(), b.labels())}
 }
 
 // rolledOut tells whether a Deployment runs its current template on every replica it wants,
