@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -226,40 +225,20 @@ func entityAnnotations(xr *resource.Composite, p string) (map[string]string, []s
 		}
 		out[p+key] = v
 	}
-	check(annotationName, validEntityName(all[p+annotationName]), "a Backstage entity name")
+	check(annotationName, goldenpath.ValidEntityName(all[p+annotationName]), "a Backstage entity name")
 	check(annotationOwner, validEntityRef(all[p+annotationOwner]), "a Backstage entity reference such as group:default/team-a")
 	check(annotationSystem, validEntityRef(all[p+annotationSystem]), "a Backstage entity reference such as team-a")
-	check(annotationLifecycle, validEntityName(all[p+annotationLifecycle]), "a Backstage lifecycle such as production")
+	check(annotationLifecycle, goldenpath.ValidEntityName(all[p+annotationLifecycle]), "a Backstage lifecycle such as production")
 	refs := strings.FieldsFunc(all[p+annotationDependsOn], func(r rune) bool { return r == ',' || r == '\n' })
 	check(annotationDependsOn, len(refs) <= maxDependsOn && !slices.ContainsFunc(refs, func(r string) bool { return !validEntityRef(strings.TrimSpace(r)) }),
 		fmt.Sprintf("at most %d Backstage entity references, separated by commas", maxDependsOn))
 	return out, warnings
 }
 
-// Backstage's rules for entity names, namespaces and kinds.
-var (
-	entityNameRule  = regexp.MustCompile(`^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$`)
-	entityNamespace = regexp.MustCompile(`^[a-z0-9]+(-+[a-z0-9]+)*$`)
-	entityKind      = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]*$`)
-)
-
-func validEntityName(s string) bool { return len(s) <= 63 && entityNameRule.MatchString(s) }
-
 // validEntityRef tells whether s is [kind:][namespace/]name.
 func validEntityRef(s string) bool {
-	if kind, rest, ok := strings.Cut(s, ":"); ok {
-		if len(kind) > 63 || !entityKind.MatchString(kind) {
-			return false
-		}
-		s = rest
-	}
-	if ns, name, ok := strings.Cut(s, "/"); ok {
-		if len(ns) > 63 || !entityNamespace.MatchString(ns) {
-			return false
-		}
-		s = name
-	}
-	return validEntityName(s)
+	_, ok := goldenpath.ParseEntityRef(s, "", "")
+	return ok
 }
 
 // truncate keeps a text from the cluster short in a message: at most n bytes, cut at a rune.

@@ -1,12 +1,12 @@
 package tenantnamespace
 
 import (
-	"regexp"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/tenantnamespace/v1alpha1"
 )
 
@@ -19,10 +19,6 @@ const (
 	networkIsolated = "isolated"
 	networkOpen     = "open"
 )
-
-// entityName is a Backstage entity name (and a Kubernetes group name the platform's identity
-// provider can give): letters, digits, '-', '_' and '.', at most 63.
-var entityName = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
 
 // team is the team's Backstage group.
 type team struct {
@@ -74,17 +70,11 @@ func resolve(s v1alpha1.Spec) (params, field.ErrorList) {
 }
 
 // parseTeam reads a group as a name or an entity reference: team-a, group:team-a or
-// group:default/team-a.
+// group:default/team-a, each part as Backstage accepts it.
 func parseTeam(s string) (team, bool) {
-	t := team{Namespace: "default", Name: s}
-	if kind, rest, ok := strings.Cut(s, ":"); ok {
-		if !strings.EqualFold(kind, "group") {
-			return t, false
-		}
-		t.Name = rest
+	ref, ok := goldenpath.ParseEntityRef(s, "group", "default")
+	if !ok || !strings.EqualFold(ref.Kind, "group") {
+		return team{Namespace: "default", Name: s}, false
 	}
-	if ns, name, ok := strings.Cut(t.Name, "/"); ok {
-		t.Namespace, t.Name = ns, name
-	}
-	return t, entityName.MatchString(t.Namespace) && entityName.MatchString(t.Name)
+	return team{Namespace: ref.Namespace, Name: ref.Name}, true
 }
