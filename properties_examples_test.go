@@ -64,7 +64,7 @@ func leaves(v any, prefix []string, out *[][]string) {
 	}
 }
 
-// set replaces (or, with remove, deletes) the value at path.
+// setPath replaces (or, with remove, deletes) the value at path.
 func setPath(v any, path []string, value any, remove bool) {
 	for i, k := range path {
 		last := i == len(path)-1

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/distribution/reference"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -125,18 +124,6 @@ func (b build) env() []corev1.EnvVar {
 		env = append(env, corev1.EnvVar{Name: e.Name, Value: ptr.Deref(e.Value, "")})
 	}
 	return env
-}
-
-// tag is the image's tag, for the app.kubernetes.io/version label, or "" (latest, a digest).
-func (p params) tag() string {
-	named, err := reference.ParseNormalizedNamed(p.Image)
-	if err != nil {
-		return ""
-	}
-	if t, ok := named.(reference.Tagged); ok {
-		return t.Tag()
-	}
-	return ""
 }
 
 // describe is the app for humans, e.g. "web app traefik/whoami:v1.10, 2 replicas".

@@ -34,7 +34,9 @@ var minMemory = resource.MustParse("64Mi")
 
 // params are a validated, defaulted spec: what the blueprint composes from.
 type params struct {
-	Image      string
+	Image string
+	// Tag is the image's tag, for the app.kubernetes.io/version label, or "" (latest, a digest).
+	Tag        string
 	Port       int32
 	Replicas   int32
 	Autoscale  *v1alpha1.Autoscaling
@@ -63,8 +65,12 @@ func resolve(s v1alpha1.Spec, xrName, namespace string, in *v1beta1.Input) (para
 	}
 
 	var errs field.ErrorList
-	if _, err := reference.ParseNormalizedNamed(p.Image); err != nil {
+	named, err := reference.ParseNormalizedNamed(p.Image)
+	if err != nil {
 		errs = append(errs, field.Invalid(spec.Child("image"), p.Image, "must be an image reference such as ghcr.io/team-a/shop:1.4.2: "+err.Error()))
+	}
+	if t, ok := named.(reference.Tagged); ok {
+		p.Tag = t.Tag()
 	}
 	if p.Port < minPort || p.Port > maxPort {
 		errs = append(errs, field.Invalid(spec.Child("port"), p.Port, fmt.Sprintf("must be from %d to %d: the app runs as a non-root user, which cannot listen below %d", minPort, maxPort, minPort)))

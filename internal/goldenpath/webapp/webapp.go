@@ -121,7 +121,7 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	}
 	return &goldenpath.Composition{
 		Resources:   resources,
-		Version:     p.tag(),
+		Version:     p.Tag,
 		Description: p.describe(),
 		About:       fmt.Sprintf("Web app %s in %s: its image, replicas, URL and state are in the status and AppReady condition of %s", r.Instance.Name, r.XR.Resource.GetNamespace(), r.XR.Resource.GetName()),
 		Status:      statusOf(b),
