@@ -86,8 +86,9 @@ NOOP         := $(BIN)/function-noop
 
 .PHONY: bench
 bench: build ## Benchmarks: RunFunction in-process (time, allocations), then this function vs a no-op one over gRPC.
+	cd hack/bench && go run ./gen
 	go test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) .
-	cd hack/bench && go run ./gen && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(NOOP) ./noop
+	cd hack/bench && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(NOOP) ./noop
 	cd hack/bench && go run ./compare -function $(FUNCTION) -noop $(NOOP) -n $(BENCH_N) -warmup $(BENCH_WARMUP) $(if $(BENCH_CPU),-cpu $(BENCH_CPU))
 
 .PHONY: lint
@@ -99,6 +100,7 @@ lint: $(GOLANGCI_LINT) $(GOFUMPT) ## golangci-lint (v2, default: all) and gofump
 .PHONY: check-generate
 check-generate: generate ## Fail if generated files are out of date.
 	git diff --exit-code -- package/input example
+	cd hack/bench && go run ./gen -check
 
 ## ---- packaging and the control-plane test (issue 3) ----
 .PHONY: xpkg
@@ -117,6 +119,11 @@ e2e: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run the function in a real Crossplane c
 e2e-backstage: $(CROSSPLANE) $(CROSSPLANE_CORE) ## A real Backstage backend (catalog, Kubernetes, TeraSky ingestor and crossplane-resources) against the e2e plane.
 	hack/backstage/install.sh
 	E2E_BACKSTAGE=1 E2E_RUN='TestPortalRBAC|TestBackstage' CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh
+
+.PHONY: bench-capture
+bench-capture: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Record every example's steady state from the e2e plane (hack/bench/cluster), for make bench.
+	E2E_RUN='^TestExamples$$' E2E_CAPTURE=$(CURDIR)/hack/bench/cluster CROSSPLANE=$(CROSSPLANE) CROSSPLANE_CORE=$(CROSSPLANE_CORE) hack/e2e.sh
+	cd hack/bench && go run ./gen
 
 # make bench-scale: the XR counts, created at once, one after the other (BENCH_SCALE).
 BENCH_SCALE ?= 50,100,200

@@ -9,10 +9,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
@@ -40,7 +41,7 @@ const (
 // plugin finds them, and annotates the workload so the TeraSky ingestor makes it a
 // catalog component of the XR's owner and system, part of the XR's own entity. It returns a
 // warning for each XR annotation it could not use.
-func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Input) ([]string, error) {
+func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Input) []string {
 	xrName := labelValue(xr.Resource.GetName())
 	p := in.Backstage.AnnotationPrefix + "/"
 	xrAnn, warnings := entityAnnotations(xr, p)
@@ -66,11 +67,8 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 			labels[goldenpath.LabelVersion] = c.Version
 		}
 		o.SetLabels(labels)
-		if tmpl, ok, _ := unstructured.NestedStringMap(o.Object, templateLabels...); ok {
-			tmpl = merge(tmpl, common, map[string]string{goldenpath.LabelComposite: xrName})
-			if err := unstructured.SetNestedStringMap(o.Object, tmpl, templateLabels...); err != nil {
-				return nil, errors.Wrapf(err, "cannot label the pod template of %s", r.Name)
-			}
+		if tmpl := podTemplate(o); tmpl != nil && tmpl.Labels != nil {
+			tmpl.Labels = merge(tmpl.Labels, common, map[string]string{goldenpath.LabelComposite: xrName})
 		}
 
 		a := catalogAnnotations(c, r, selector, xr, xrAnn, in)
@@ -78,7 +76,7 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 			o.SetAnnotations(merge(o.GetAnnotations(), a))
 		}
 	}
-	return warnings, nil
+	return warnings
 }
 
 // workloadOf is the name of the workload's catalog entity and the labels its selector
@@ -86,19 +84,18 @@ func annotate(c *goldenpath.Composition, xr *resource.Composite, in *v1beta1.Inp
 func workloadOf(c *goldenpath.Composition) (string, map[string]string) {
 	for _, r := range c.Resources {
 		if r.Workload {
-			return entityName(r), selectorOf(r)
+			return entityName(r), workloadSelector(r)
 		}
 	}
 	return "", nil
 }
 
-// selectorOf is what a workload selects: its spec.selector.matchLabels. An operator's
+// workloadSelector is what a workload selects: its spec.selector.matchLabels. An operator's
 // resource (a CloudNativePG Cluster) selects nothing itself: its own name, instance and
 // component labels stand for it, which the golden path has the operator copy onto what it
 // creates.
-func selectorOf(r goldenpath.Resource) map[string]string {
-	selector, _, _ := unstructured.NestedStringMap(r.Object.Object, "spec", "selector", "matchLabels")
-	if len(selector) > 0 {
+func workloadSelector(r goldenpath.Resource) map[string]string {
+	if selector := selectorOf(r.Object); len(selector) > 0 {
 		return selector
 	}
 	out := map[string]string{}
@@ -193,8 +190,37 @@ func merge(ms ...map[string]string) map[string]string {
 	return out
 }
 
-// templateLabels is where a workload's pod template keeps its labels.
-var templateLabels = []string{"spec", "template", "metadata", "labels"} //nolint:gochecknoglobals // A constant path.
+// podTemplate is the metadata of a workload's pod template, nil for other kinds.
+func podTemplate(o goldenpath.Object) *metav1.ObjectMeta {
+	switch w := o.(type) {
+	case *appsv1.Deployment:
+		return &w.Spec.Template.ObjectMeta
+	case *appsv1.StatefulSet:
+		return &w.Spec.Template.ObjectMeta
+	case *appsv1.DaemonSet:
+		return &w.Spec.Template.ObjectMeta
+	case *batchv1.Job:
+		return &w.Spec.Template.ObjectMeta
+	}
+	return nil
+}
+
+// selectorOf is the labels a workload's selector matches, nil for other kinds.
+func selectorOf(o goldenpath.Object) map[string]string {
+	var s *metav1.LabelSelector
+	switch w := o.(type) {
+	case *appsv1.Deployment:
+		s = w.Spec.Selector
+	case *appsv1.StatefulSet:
+		s = w.Spec.Selector
+	case *appsv1.DaemonSet:
+		s = w.Spec.Selector
+	}
+	if s == nil {
+		return nil
+	}
+	return s.MatchLabels
+}
 
 // namespaced is prefix+ns, or empty for a cluster-scoped XR.
 func namespaced(prefix, ns string) string {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -40,6 +43,50 @@ func BenchmarkRunFunction(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkRecorded measures what a server does for a steady-state call as Crossplane makes
+// it: decode the request off the wire, run the function, encode the response. The requests
+// are hack/bench's recorded steady states (<golden path>/<xr>.cluster.json): every composed
+// resource as the API server returns it, status, defaults and managedFields included, which
+// is most of what a request weighs. make bench sets these beside a no-op function over gRPC.
+func BenchmarkRecorded(b *testing.B) {
+	paths, err := filepath.Glob(filepath.Join("hack", "bench", "testdata", "*", "*.cluster.json"))
+	if err != nil || len(paths) == 0 {
+		b.Fatalf("no recorded requests under hack/bench/testdata: %v", err)
+	}
+	for _, p := range paths {
+		name := filepath.Base(filepath.Dir(p)) + "/" + strings.TrimSuffix(filepath.Base(p), ".cluster.json")
+		b.Run(name, func(b *testing.B) {
+			j, err := os.ReadFile(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req := &fnv1.RunFunctionRequest{}
+			if err := protojson.Unmarshal(j, req); err != nil {
+				b.Fatal(err)
+			}
+			wire, err := proto.Marshal(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f := newFunction()
+			b.ReportAllocs()
+			for b.Loop() {
+				req := &fnv1.RunFunctionRequest{}
+				if err := proto.Unmarshal(wire, req); err != nil {
+					b.Fatal(err)
+				}
+				rsp, err := f.RunFunction(context.Background(), req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := proto.Marshal(rsp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -44,14 +44,16 @@ func (fake) Compose(r goldenpath.Request) (*goldenpath.Composition, error) {
 		}, true},
 	}
 	c := &goldenpath.Composition{Version: "1", Description: "a fake", About: "a fake golden path"}
+	components := make([]goldenpath.Component[goldenpath.Request], 0, len(objects))
 	for _, o := range objects {
-		u, err := goldenpath.Object(o.obj)
-		if err != nil {
-			return nil, err
-		}
-		c.Resources = append(c.Resources, goldenpath.Resource{Name: o.name, Object: u, Workload: o.workload, Catalog: true})
+		components = append(components, goldenpath.Component[goldenpath.Request]{
+			Name: o.name, Workload: o.workload,
+			Build: func(goldenpath.Request) (runtime.Object, error) { return o.obj, nil },
+		})
 	}
-	return c, nil
+	var err error
+	c.Resources, err = goldenpath.Compose(r, components)
+	return c, err
 }
 
 func (fake) Requirements(goldenpath.Request) map[string]*fnv1.ResourceSelector {

@@ -13,8 +13,6 @@ import (
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
-	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
@@ -74,12 +72,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	warnings, err := annotate(c, oxr, in)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot annotate composed resources"))
-		return rsp, nil
-	}
-	for _, w := range warnings {
+	for _, w := range annotate(c, oxr, in) {
 		response.Warning(rsp, errors.New(w)).WithReason("AnnotationIgnored").TargetComposite()
 	}
 
@@ -93,13 +86,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	rsp.Meta.Ttl = durationpb.New(ttlFor(phase))
 
-	// Desired resources of earlier pipeline steps pass through; this step's own replace
-	// whatever an earlier step put under the same pipeline names.
-	for _, res := range c.Resources {
-		st.desired[res.Name] = &resource.DesiredComposed{Resource: res.Object}
-	}
-	setReadiness(st.desired, rs)
-	if err := response.SetDesiredComposedResources(rsp, st.desired); err != nil {
+	if err := setDesired(rsp, rs); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composed resources"))
 		return rsp, nil
 	}
@@ -111,39 +98,6 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	log.Debug("Composed", "instance", inst.Name, "resources", len(c.Resources), "state", summary.State, "reason", summary.Reason)
 	return rsp, nil
-}
-
-// state is what a request says of the XR and its resources.
-type state struct {
-	oxr, dxr *resource.Composite
-	observed map[resource.Name]resource.ObservedComposed
-	desired  map[resource.Name]*resource.DesiredComposed
-	required map[string][]resource.Required
-}
-
-// stateOf reads the XR and its resources from the request.
-func stateOf(req *fnv1.RunFunctionRequest) (*state, error) {
-	var st state
-	var err error
-	if st.oxr, err = request.GetObservedCompositeResource(req); err != nil {
-		return nil, errors.Wrap(err, "cannot get observed composite resource")
-	}
-	if st.oxr.Resource.GetKind() == "" || st.oxr.Resource.GetName() == "" {
-		return nil, errors.New("the request has no observed composite resource with a kind and a name; Crossplane always sends one (when rendering, pass the XR)")
-	}
-	if st.dxr, err = request.GetDesiredCompositeResource(req); err != nil {
-		return nil, errors.Wrap(err, "cannot get desired composite resource")
-	}
-	if st.observed, err = request.GetObservedComposedResources(req); err != nil {
-		return nil, errors.Wrap(err, "cannot get observed composed resources")
-	}
-	if st.desired, err = request.GetDesiredComposedResources(req); err != nil {
-		return nil, errors.Wrap(err, "cannot get desired composed resources")
-	}
-	if st.required, err = request.GetRequiredResources(req); err != nil {
-		return nil, errors.Wrap(err, "cannot get required resources")
-	}
-	return &st, nil
 }
 
 // inputOf reads, defaults and validates the Function's input and finds its golden path.

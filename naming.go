@@ -32,7 +32,7 @@ func instanceFor(xr *resource.Composite, observed map[resource.Name]resource.Obs
 	if err != nil {
 		return goldenpath.Instance{}, err
 	}
-	if name, _ := xr.Resource.GetString("status.instanceName"); name != "" {
+	if name := goldenpath.String(xr.Resource.Object, "status", "instanceName"); name != "" {
 		if running != "" && running != name {
 			return goldenpath.Instance{}, errors.Errorf("status.instanceName: %q is not the instance that runs (%q, the %s label of %s); set status.instanceName back to %q, or remove it",
 				name, running, goldenpath.LabelInstance, from, running)
@@ -52,11 +52,12 @@ func runningInstance(observed map[resource.Name]resource.ObservedComposed) (stri
 	name, from := "", ""
 	for _, n := range slices.Sorted(maps.Keys(observed)) {
 		o := observed[n].Resource
-		labels := o.GetLabels()
-		if labels[goldenpath.LabelManagedBy] != goldenpath.ManagedBy || labels[goldenpath.LabelInstance] == "" {
+		if goldenpath.Label(o.Object, goldenpath.LabelManagedBy) != goldenpath.ManagedBy {
 			continue
 		}
-		switch got := labels[goldenpath.LabelInstance]; {
+		switch got := goldenpath.Label(o.Object, goldenpath.LabelInstance); {
+		case got == "":
+			continue
 		case name == "":
 			name, from = got, o.GetKind()+" "+o.GetName()
 		case got != name:

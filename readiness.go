@@ -224,18 +224,3 @@ func integers(v any) any {
 		return v
 	}
 }
-
-// setReadiness tells Crossplane the readiness of each desired resource. Crossplane's own
-// Ready condition then names exactly the pipeline names that are not ready.
-func setReadiness(desired map[resource.Name]*resource.DesiredComposed, rs []goldenpath.Readiness) {
-	for _, rd := range rs {
-		dc, ok := desired[rd.Resource.Name]
-		if !ok {
-			continue
-		}
-		dc.Ready = resource.ReadyFalse
-		if rd.State == goldenpath.Ready {
-			dc.Ready = resource.ReadyTrue
-		}
-	}
-}

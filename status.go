@@ -59,13 +59,13 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 			ready++
 		}
 		resources = append(resources, map[string]any{
-			"name": rd.Resource.Object.GetName(), "kind": rd.Resource.Object.GetKind(),
+			"name": rd.Resource.Object.GetName(), "kind": goldenpath.Kind(rd.Resource.Object),
 			"ready": rd.State == goldenpath.Ready, "message": rd.Message,
 		})
 	}
-	previous, _ := oxr.Resource.GetString("status.phase") // Absent on a new XR.
+	previous := goldenpath.String(oxr.Resource.Object, "status", "phase") // Absent on a new XR.
 	// Not GetGeneration: numbers from a protobuf Struct are float64, which it reads as 0.
-	generation, _ := oxr.Resource.GetInteger("metadata.generation")
+	generation, _ := goldenpath.Integer(oxr.Resource.Object, "metadata", "generation")
 	phase := phaseOf(s, previous)
 
 	fields := map[string]any{

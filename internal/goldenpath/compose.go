@@ -33,11 +33,11 @@ func Compose[B any](b B, components []Component[B]) ([]Resource, error) {
 		if err != nil {
 			return nil, errors.Wrapf(err, "cannot compose %s", c.Name)
 		}
-		u, err := Object(o)
+		obj, err := typed(o)
 		if err != nil {
-			return nil, errors.Wrapf(err, "cannot convert %s", c.Name)
+			return nil, errors.Wrapf(err, "cannot compose %s", c.Name)
 		}
-		out = append(out, Resource{Name: c.Name, Object: u, Workload: c.Workload, Catalog: !c.Hidden})
+		out = append(out, Resource{Name: c.Name, Object: obj, Workload: c.Workload, Catalog: !c.Hidden})
 	}
 	return out, nil
 }

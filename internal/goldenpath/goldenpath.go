@@ -4,10 +4,6 @@
 package goldenpath
 
 import (
-	"encoding/json"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -106,8 +102,9 @@ type Resource struct {
 	// pipeline names of unready resources.
 	Name resource.Name
 
-	// Object is the desired state, with kind, name and the blueprint's own labels.
-	Object *composed.Unstructured
+	// Object is the desired state, with kind, name and the blueprint's own labels. It stays
+	// the blueprint's Go object until the response is written (AsStruct).
+	Object Object
 
 	// Workload is the resource the Backstage ingestor turns into the instance's catalog
 	// component. One per composition.
@@ -157,50 +154,4 @@ type Summary struct {
 	// Reason in CamelCase, e.g. Available or WaitingForReplicas.
 	Reason  string
 	Message string
-}
-
-// Object converts a typed Kubernetes object into a desired composed resource holding only
-// what the blueprint set. Crossplane server-side applies it, and owns every field it holds,
-// so zero values that the API server would default (a probe's timeoutSeconds: 0, stdin:
-// false, an empty status) must not be there. The SDK's composed.From keeps them; the
-// standard library's omitempty, as Kubernetes' own clients use it, drops them. Empty objects
-// stay: emptyDir: {} and podSelector: {} mean something.
-func Object(o runtime.Object) (*composed.Unstructured, error) {
-	gvks, _, err := composed.Scheme.ObjectKinds(o)
-	if err != nil || len(gvks) == 0 {
-		return nil, errors.Wrapf(err, "cannot determine the kind of %T", o)
-	}
-	o.GetObjectKind().SetGroupVersionKind(gvks[0])
-	j, err := json.Marshal(o)
-	if err != nil {
-		return nil, errors.Wrapf(err, "cannot marshal %T", o)
-	}
-	obj := map[string]any{}
-	if err := json.Unmarshal(j, &obj); err != nil {
-		return nil, errors.Wrapf(err, "cannot unmarshal %T", o)
-	}
-	prune(obj)
-	return &composed.Unstructured{Unstructured: unstructured.Unstructured{Object: obj}}, nil
-}
-
-// prune removes null values (such as metadata.creationTimestamp) and the status of every
-// object, the composed resource's own and those embedded in it (volume claim templates).
-func prune(v any) {
-	switch t := v.(type) {
-	case map[string]any:
-		if _, ok := t["metadata"]; ok {
-			delete(t, "status")
-		}
-		for k, e := range t {
-			if e == nil {
-				delete(t, k)
-				continue
-			}
-			prune(e)
-		}
-	case []any:
-		for _, e := range t {
-			prune(e)
-		}
-	}
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/crossplane/function-sdk-go/resource/composed"
 )
 
-// TestObject checks that a typed object becomes a desired resource holding only what was
+// TestAsStruct checks that a typed object becomes a desired resource holding only what was
 // set: Crossplane owns every field it applies.
-func TestObject(t *testing.T) {
+func TestAsStruct(t *testing.T) {
 	// The registry registers what golden paths compose; this test registers its own kind.
 	if err := appsv1.AddToScheme(composed.Scheme); err != nil {
 		t.Fatal(err)
@@ -30,7 +30,11 @@ func TestObject(t *testing.T) {
 			}},
 		},
 	}
-	u, err := Object(sts)
+	o, err := typed(sts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := AsStruct(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +53,7 @@ func TestObject(t *testing.T) {
 			"updateStrategy": map[string]any{},
 		},
 	}
-	if diff := cmp.Diff(want, u.Object); diff != "" {
-		t.Errorf("Object(...): -want, +got:\n%s", diff)
+	if diff := cmp.Diff(want, s.AsMap()); diff != "" {
+		t.Errorf("AsStruct(...): -want, +got:\n%s", diff)
 	}
 }

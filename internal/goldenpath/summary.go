@@ -51,5 +51,5 @@ func Summarize(condition string, rs []Readiness, ready string) Summary {
 
 // Describe is a composed resource for humans: its kind and name.
 func Describe(r Resource) string {
-	return r.Object.GetKind() + " " + r.Object.GetName()
+	return Kind(r.Object) + " " + r.Object.GetName()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -27,8 +28,11 @@ func MembersMessage(sts *goldenpath.Readiness, pods []resource.Required, fetched
 // "waiting for primary postgresql-3a4f75ae-0 (ContainersNotReady)"; role says a member's role
 // from its ordinal, nil says none.
 func MembersMessageWithRoles(sts *goldenpath.Readiness, pods []resource.Required, fetched bool, role func(ordinal int64) string) string {
-	want, _ := sts.Resource.Object.GetInteger("spec.replicas")
-	ready, _ := sts.Observed.GetInteger("status.readyReplicas") // Absent while none is ready.
+	var want int64
+	if s, ok := sts.Resource.Object.(*appsv1.StatefulSet); ok && s.Spec.Replicas != nil {
+		want = int64(*s.Spec.Replicas)
+	}
+	ready, _ := goldenpath.Integer(sts.Observed.Object, "status", "readyReplicas") // Absent while none is ready.
 	ready = min(max(ready, 0), want)
 	msg := fmt.Sprintf("%d/%d replicas ready", ready, want)
 

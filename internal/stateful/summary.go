@@ -14,12 +14,12 @@ import (
 
 // Settled tells whether every member of a StatefulSet is ready and runs its current template.
 func Settled(sts *composed.Unstructured) bool {
-	integer := func(path string) int64 { v, _ := sts.GetInteger(path); return v } //nolint:nlreturn // A one-line accessor.
-	current, _ := sts.GetString("status.currentRevision")
-	update, _ := sts.GetString("status.updateRevision")
-	replicas := integer("spec.replicas")
-	return integer("status.observedGeneration") >= integer("metadata.generation") && current == update &&
-		integer("status.readyReplicas") == replicas && integer("status.updatedReplicas") == replicas
+	integer := func(fields ...string) int64 { v, _ := goldenpath.Integer(sts.Object, fields...); return v } //nolint:nlreturn // A one-line accessor.
+	current := goldenpath.String(sts.Object, "status", "currentRevision")
+	update := goldenpath.String(sts.Object, "status", "updateRevision")
+	replicas := integer("spec", "replicas")
+	return integer("status", "observedGeneration") >= integer("metadata", "generation") && current == update &&
+		integer("status", "readyReplicas") == replicas && integer("status", "updatedReplicas") == replicas
 }
 
 // Failure is the summary of an instance one of whose resources failed (the first), and
@@ -45,7 +45,8 @@ func Failure(condition string, rs []goldenpath.Readiness) (goldenpath.Summary, [
 
 // IsJob tells whether a composed resource is a Job.
 func IsJob(rd goldenpath.Readiness) bool {
-	return rd.Resource.Object.GroupVersionKind().GroupKind() == batchv1.SchemeGroupVersion.WithKind("Job").GroupKind()
+	_, ok := rd.Resource.Object.(*batchv1.Job)
+	return ok
 }
 
 // Find is the readiness of the resource of a pipeline name, nil when it is not composed.

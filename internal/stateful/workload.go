@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 
 	fnresource "github.com/crossplane/function-sdk-go/resource"
@@ -97,9 +98,15 @@ func SpreadOverNodes(labels map[string]string) *corev1.Affinity {
 // template cannot change, so once it exists it keeps its image, and an upgrade or a registry
 // change does not touch it.
 func JobImage(observed map[fnresource.Name]fnresource.ObservedComposed, name fnresource.Name, image string) string {
-	if oc, ok := observed[name]; ok {
-		if o, err := oc.Resource.GetString("spec.template.spec.containers[0].image"); err == nil {
-			return o
+	oc, ok := observed[name]
+	if !ok {
+		return image
+	}
+	containers, _, _ := unstructured.NestedFieldNoCopy(oc.Resource.Object, "spec", "template", "spec", "containers")
+	if l, _ := containers.([]any); len(l) > 0 {
+		c, _ := l[0].(map[string]any)
+		if img, ok := c["image"].(string); ok {
+			return img
 		}
 	}
 	return image

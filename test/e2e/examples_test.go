@@ -83,6 +83,9 @@ func TestExamples(t *testing.T) {
 				if len(refs) != len(pipeline) {
 					t.Errorf("%d composed resources, want %d (expect.yaml: %v)", len(refs), len(pipeline), pipeline)
 				}
+				if out := os.Getenv("E2E_CAPTURE"); out != "" {
+					capture(t, filepath.Join(out, filepath.Base(dir), file), got, refs, scope)
+				}
 				if e.BeforeDelete != nil {
 					prepareDelete(t, xrs, u.GetName(), e.BeforeDelete)
 				}
@@ -139,6 +142,45 @@ func prepareDelete(t *testing.T, xrs dynamic.ResourceInterface, name string, pat
 		}
 		return nil
 	})
+}
+
+// capture writes a Ready XR and its composed objects as the API server returns them (status,
+// defaults and managedFields included), which is what Crossplane sends the function on a
+// steady-state call: make bench-capture keeps them for make bench (hack/bench/cluster).
+func capture(t *testing.T, path string, xr *unstructured.Unstructured, refs []any, scope string) {
+	t.Helper()
+	docs := make([]map[string]any, 0, 1+len(refs))
+	docs = append(docs, xr.Object)
+	for _, r := range refs {
+		ref, _ := r.(map[string]any)
+		apiVersion, _ := ref["apiVersion"].(string)
+		kind, _ := ref["kind"].(string)
+		name, _ := ref["name"].(string)
+		ns := c.ns
+		if scope == "Cluster" {
+			ns, _ = ref["namespace"].(string)
+		}
+		gvr, _ := meta.UnsafeGuessKindToResource(schema.FromAPIVersionAndKind(apiVersion, kind))
+		u, err := c.dyn.Resource(gvr).Namespace(ns).Get(t.Context(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("capture %s %s: %v", kind, name, err)
+		}
+		docs = append(docs, u.Object)
+	}
+	var b []byte
+	for _, d := range docs {
+		y, err := yaml.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(append(b, "---\n"...), y...)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func readYAML(t *testing.T, path string, into any) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/goldenpathtest"
 	"github.com/open-service-portal/function-golden-path/internal/registry"
 )
 
@@ -61,7 +62,7 @@ func compose(t *testing.T, file string) composed {
 	}
 	out := composed{}
 	for _, res := range c.Resources {
-		out[res.Name] = res.Object.Object
+		out[res.Name] = goldenpathtest.Composed(t, res.Object).Object
 	}
 	return out
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/goldenpathtest"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/postgresql"
 	"github.com/open-service-portal/function-golden-path/internal/registry"
 )
@@ -208,14 +209,15 @@ func composePostgreSQL(t *testing.T) (map[string]string, map[string]map[string]s
 	config := map[string]string{}
 	secrets := map[string]map[string]string{}
 	for _, res := range c.Resources {
-		switch res.Object.GetKind() {
+		u := goldenpathtest.Composed(t, res.Object)
+		switch u.GetKind() {
 		case "ConfigMap":
-			data, _ := res.Object.Object["data"].(map[string]any)
+			data, _ := u.Object["data"].(map[string]any)
 			for k, v := range data {
 				config[k], _ = v.(string)
 			}
 		case "Secret":
-			data, _ := res.Object.Object["data"].(map[string]any)
+			data, _ := u.Object["data"].(map[string]any)
 			s := map[string]string{}
 			for k, v := range data {
 				enc, _ := v.(string)

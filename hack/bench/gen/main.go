@@ -6,12 +6,16 @@
 //	                                     a new instance
 //	testdata/<example>/xr.steady.json    example/<example>/xr.yaml with observed.yaml as the
 //	                                     observed composed resources: the steady state
+//	testdata/<example>/<xr>.cluster.json cluster/<example>/<xr>.yaml: the steady state as the
+//	                                     API server returns it (status, defaults and
+//	                                     managedFields), which make bench-capture records from
+//	                                     the e2e control plane: the XR, then what it composes
 //
 // The Function's input is the one the example's Composition passes to the pipeline step whose
 // functionRef names the function (-function). An XR without a UID gets a fixed one, as the API
 // server would give it one. Desired state is empty, as Crossplane sends it to the first step.
 //
-// usage (from hack/bench): go run ./gen [-examples ../../example] [-o testdata] [-check]
+// usage (from hack/bench): go run ./gen [-examples ../../example] [-cluster cluster] [-o testdata] [-check]
 package main
 
 import (
@@ -47,12 +51,13 @@ const (
 func main() {
 	var (
 		examples = flag.String("examples", "../../example", "directory holding one directory per example")
+		cluster  = flag.String("cluster", "cluster", "directory of the steady states recorded from a control plane, <example>/<xr>.yaml")
 		out      = flag.String("o", "testdata", "directory to write the requests into")
 		fn       = flag.String("function", "function-golden-path", "functionRef name of the pipeline step whose input the requests carry")
 		check    = flag.Bool("check", false, "write nothing; fail when the files in -o differ from what would be written")
 	)
 	flag.Parse()
-	files, err := generate(*examples, *fn)
+	files, err := generate(*examples, *cluster, *fn)
 	if err == nil {
 		if *check {
 			err = compare(*out, files)
@@ -67,7 +72,7 @@ func main() {
 }
 
 // generate returns the request files by path relative to the output directory.
-func generate(examples, fn string) (map[string][]byte, error) {
+func generate(examples, cluster, fn string) (map[string][]byte, error) {
 	dirs, err := os.ReadDir(examples)
 	if err != nil {
 		return nil, err
@@ -84,6 +89,9 @@ func generate(examples, fn string) (map[string][]byte, error) {
 		reqs, err := requestsOf(dir, fn)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+		if err := recorded(reqs, filepath.Join(cluster, d.Name()), dir, fn); err != nil {
+			return nil, err
 		}
 		for name, req := range reqs {
 			b, err := encode(req)
@@ -147,6 +155,38 @@ func requestsOf(dir, fn string) (map[string]*fnv1.RunFunctionRequest, error) {
 	return reqs, nil
 }
 
+// recorded adds the requests of the steady states recorded for an example: each file holds
+// the XR, then its composed resources.
+func recorded(reqs map[string]*fnv1.RunFunctionRequest, recordings, dir, fn string) error {
+	paths, err := filepath.Glob(filepath.Join(recordings, "*.yaml"))
+	if err != nil || len(paths) == 0 {
+		return err
+	}
+	in, _, _, err := pipelineInput(filepath.Join(dir, compositionFile), fn)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		docs, err := readYAML(p)
+		if err != nil {
+			return err
+		}
+		if len(docs) < 2 {
+			return fmt.Errorf("%s: want the XR and its composed resources", p)
+		}
+		xr, err := structpb.NewStruct(docs[0])
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		observed, err := composedOf(p, docs[1:])
+		if err != nil {
+			return err
+		}
+		reqs[strings.TrimSuffix(filepath.Base(p), ".yaml")+".cluster.json"] = request(in, xr, observed)
+	}
+	return nil
+}
+
 // pipelineInput returns the input of the Composition's step that calls the function, and
 // the Composition's composite type.
 func pipelineInput(path, fn string) (*structpb.Struct, string, string, error) {
@@ -207,6 +247,11 @@ func composed(path string) (map[string]*fnv1.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	return composedOf(path, docs)
+}
+
+// composedOf returns composed resources by their pipeline names.
+func composedOf(path string, docs []map[string]any) (map[string]*fnv1.Resource, error) {
 	out := map[string]*fnv1.Resource{}
 	for i, d := range docs {
 		meta, _ := d["metadata"].(map[string]any)

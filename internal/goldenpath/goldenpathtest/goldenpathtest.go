@@ -61,3 +61,16 @@ func Required(t *testing.T, r goldenpath.Request, key string, objects ...string)
 		r.Required[key] = append(r.Required[key], resource.Required{Resource: &u.Unstructured})
 	}
 }
+
+// Composed is a composed resource as Crossplane receives it (goldenpath.AsStruct), read back
+// as an unstructured object: every number a float64.
+func Composed(t *testing.T, o goldenpath.Object) *composed.Unstructured {
+	t.Helper()
+	s, err := goldenpath.AsStruct(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := composed.New()
+	c.Object = s.AsMap()
+	return c
+}

@@ -51,7 +51,7 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 		reqs[requiredVolumes] = goldenpath.ByName(ns, "v1", "PersistentVolumeClaim", dataVolume+"-"+n.Pod(0))
 	}
 	if _, ok := r.Observed[KeyfileName]; !ok {
-		if replicas, err := r.XR.Resource.GetInteger("spec.replicas"); err == nil && replicas > 1 {
+		if replicas, ok := goldenpath.Integer(r.XR.Resource.Object, "spec", "replicas"); ok && replicas > 1 {
 			reqs[requiredKeyfile] = goldenpath.ByName(ns, "v1", "Secret", n.Keyfile)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/goldenpathtest"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath/postgresql/v1alpha1"
 	"github.com/open-service-portal/function-golden-path/internal/stateful"
 )
@@ -243,10 +244,10 @@ func TestRefusals(t *testing.T) {
 			for _, r := range c.Resources {
 				switch r.Name {
 				case StatefulSetName:
-					got.Image, _ = r.Object.GetString("spec.template.spec.containers[0].image")
-					got.Storage, _ = r.Object.GetString("spec.volumeClaimTemplates[0].spec.resources.requests.storage")
+					got.Image, _ = goldenpathtest.Composed(t, r.Object).GetString("spec.template.spec.containers[0].image")
+					got.Storage, _ = goldenpathtest.Composed(t, r.Object).GetString("spec.volumeClaimTemplates[0].spec.resources.requests.storage")
 				case AppName:
-					enc, _ := r.Object.GetString("data.dbname")
+					enc, _ := goldenpathtest.Composed(t, r.Object).GetString("data.dbname")
 					dec, _ := base64.StdEncoding.DecodeString(enc)
 					got.DBName = string(dec)
 				}
@@ -324,7 +325,7 @@ func TestSummarizeNamesTheMember(t *testing.T) {
 	r.Required[requiredPods] = []fnresource.Required{pod(instance+"-0", false), pod(instance+"-1", true)}
 	rs := make([]goldenpath.Readiness, 0, len(c.Resources))
 	for _, res := range c.Resources {
-		rd := goldenpath.Readiness{Resource: res, State: goldenpath.Ready, Observed: res.Object}
+		rd := goldenpath.Readiness{Resource: res, State: goldenpath.Ready, Observed: goldenpathtest.Composed(t, res.Object)}
 		if res.Name == StatefulSetName {
 			rd.State, rd.Observed = goldenpath.Waiting, r.Observed[StatefulSetName].Resource
 			_ = rd.Observed.SetValue("status.readyReplicas", 1)
@@ -352,7 +353,7 @@ func TestCloudNativePG(t *testing.T) {
 	if len(c.Resources) != 1 || c.Resources[0].Name != ClusterName || !c.Resources[0].Workload {
 		t.Fatalf("want the Cluster alone, as the workload; got %+v", c.Resources)
 	}
-	got := c.Resources[0].Object.Object
+	got := goldenpathtest.Composed(t, c.Resources[0].Object).Object
 	want := map[string]any{
 		"instances": float64(3), "imageName": "ghcr.io/cloudnative-pg/postgresql:16", "primaryUpdateStrategy": "unsupervised",
 		"storage":    map[string]any{"size": "20Gi"},
@@ -387,8 +388,8 @@ func TestCloudNativePG(t *testing.T) {
 	if diff := cmp.Diff([]string{"spec.version ReleaseChangeRefused", "spec.storageGB StorageShrinkRefused"}, reasons); diff != "" {
 		t.Errorf("refusals against a running 15 of 30Gi: -want, +got:\n%s", diff)
 	}
-	img, _ := c.Resources[0].Object.GetString("spec.imageName")
-	size, _ := c.Resources[0].Object.GetString("spec.storage.size")
+	img, _ := goldenpathtest.Composed(t, c.Resources[0].Object).GetString("spec.imageName")
+	size, _ := goldenpathtest.Composed(t, c.Resources[0].Object).GetString("spec.storage.size")
 	if img != "ghcr.io/cloudnative-pg/postgresql:15.8" || size != "30Gi" {
 		t.Errorf("the Cluster keeps its image and size: got %s, %s", img, size)
 	}

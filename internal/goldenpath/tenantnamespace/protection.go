@@ -22,7 +22,7 @@ func (b build) protection() (bool, *goldenpath.Refusal) {
 		return true, nil
 	}
 	ns, ok := b.Observed[NamespaceName]
-	if !ok || ns.Resource.GetLabels()[LabelDeletionProtection] != "true" {
+	if !ok || goldenpath.Label(ns.Resource.Object, LabelDeletionProtection) != "true" {
 		return false, nil
 	}
 	pods, volumes, known := held(b)

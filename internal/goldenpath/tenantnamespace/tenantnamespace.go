@@ -153,7 +153,7 @@ func (b build) ours() error {
 		if ns.Resource.GetName() != b.Namespace {
 			continue
 		}
-		if owner := ns.Resource.GetLabels()[goldenpath.LabelInstance]; owner != b.Instance.Name {
+		if owner := goldenpath.Label(ns.Resource.Object, goldenpath.LabelInstance); owner != b.Instance.Name {
 			return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), b.Namespace, fmt.Sprintf(
 				"namespace %s exists and is not this TenantNamespace's (its %s label is %q, not %q): choose another name, or label the namespace %s=%s to hand it over, with everything it holds",
 				b.Namespace, goldenpath.LabelInstance, owner, b.Instance.Name, goldenpath.LabelInstance, b.Instance.Name))}.ToAggregate()

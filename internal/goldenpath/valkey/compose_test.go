@@ -18,6 +18,7 @@ import (
 
 	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/goldenpathtest"
 )
 
 // TestComposeKeepsWhatRuns composes over a running standalone server with RDB snapshots and
@@ -90,12 +91,12 @@ func TestComposeKeepsWhatRuns(t *testing.T) {
 			for _, res := range c.Resources {
 				switch res.Name {
 				case ConfigName:
-					conf, _ := res.Object.GetString("data[valkey.conf]")
+					conf, _ := goldenpathtest.Composed(t, res.Object).GetString("data[valkey.conf]")
 					got.Save = strings.Contains(conf, "\nsave 3600")
 				case StatefulSetName:
-					got.Persistence, _ = res.Object.GetString("spec.template.metadata.annotations[cache.platform.io/persistence]")
+					got.Persistence, _ = goldenpathtest.Composed(t, res.Object).GetString("spec.template.metadata.annotations[cache.platform.io/persistence]")
 				case CredentialsName:
-					p, _ := res.Object.GetString("data.password")
+					p, _ := goldenpathtest.Composed(t, res.Object).GetString("data.password")
 					b, _ := base64.StdEncoding.DecodeString(p)
 					got.Password = string(b)
 				}

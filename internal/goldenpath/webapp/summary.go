@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -47,11 +48,11 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 // rolledOut tells whether a Deployment runs its current template on every replica it wants,
 // all of them available.
 func rolledOut(d *composed.Unstructured) bool {
-	integer := func(path string) int64 { v, _ := d.GetInteger(path); return v } //nolint:nlreturn // A one-line accessor.
-	replicas := integer("spec.replicas")
-	return integer("status.observedGeneration") >= integer("metadata.generation") &&
-		integer("status.updatedReplicas") == replicas && integer("status.availableReplicas") == replicas &&
-		integer("status.replicas") == replicas
+	integer := func(fields ...string) int64 { v, _ := goldenpath.Integer(d.Object, fields...); return v } //nolint:nlreturn // A one-line accessor.
+	replicas := integer("spec", "replicas")
+	return integer("status", "observedGeneration") >= integer("metadata", "generation") &&
+		integer("status", "updatedReplicas") == replicas && integer("status", "availableReplicas") == replicas &&
+		integer("status", "replicas") == replicas
 }
 
 // Summarize says whether the app serves, naming what it waits for: the pods of a rollout, or
@@ -59,7 +60,7 @@ func rolledOut(d *composed.Unstructured) bool {
 func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs []goldenpath.Readiness) goldenpath.Summary {
 	s := goldenpath.Summarize(ConditionAppReady, rs, fmt.Sprintf("%s serving at %s", c.Description, strings.Join(endpoints(c), " and ")))
 	d := rs[slices.IndexFunc(rs, func(rd goldenpath.Readiness) bool { return rd.Resource.Name == DeploymentName })]
-	if d.Observed != nil && d.State == goldenpath.Ready && image(d.Observed) != image(d.Resource.Object) {
+	if d.Observed != nil && d.State == goldenpath.Ready && image(d.Observed) != desiredImage(d.Resource.Object) {
 		// What Crossplane observed predates the template it applies now: the Deployment is
 		// ready with what it ran, not yet with what the spec asks.
 		d.State, d.Message = goldenpath.Waiting, "the Deployment runs "+image(d.Observed)+" until it takes the new template"
@@ -92,6 +93,18 @@ func image(d *composed.Unstructured) string {
 		if m, ok := c.(map[string]any); ok && m["name"] == container {
 			img, _ := m["image"].(string)
 			return img
+		}
+	}
+	return ""
+}
+
+// desiredImage is the app container's image of the Deployment composed.
+func desiredImage(o goldenpath.Object) string {
+	if d, ok := o.(*appsv1.Deployment); ok {
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if c.Name == container {
+				return c.Image
+			}
 		}
 	}
 	return ""
@@ -138,7 +151,7 @@ func statusOf(b build) v1alpha1.Status {
 		st.Endpoints = []string{st.URL, internal}
 	}
 	if d, ok := b.Observed[DeploymentName]; ok {
-		ready, _ := d.Resource.GetInteger("status.readyReplicas")
+		ready, _ := goldenpath.Integer(d.Resource.Object, "status", "readyReplicas")
 		st.Replicas = int32(min(max(ready, 0), math.MaxInt32))
 	}
 	return st

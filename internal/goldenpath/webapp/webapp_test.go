@@ -210,12 +210,12 @@ func TestSummarize(t *testing.T) {
 			}
 			rs := make([]goldenpath.Readiness, 0, len(c.Resources))
 			for _, res := range c.Resources {
-				rd := goldenpath.Readiness{Resource: res, State: goldenpath.Ready, Message: "ready", Observed: res.Object}
+				rd := goldenpath.Readiness{Resource: res, State: goldenpath.Ready, Message: "ready", Observed: goldenpathtest.Composed(t, res.Object)}
 				switch res.Name {
 				case DeploymentName:
 					rd.State, rd.Message = tc.deployment.state, tc.deployment.message
 					if tc.runs != "" {
-						rd.Observed = res.Object.DeepCopy()
+						rd.Observed = goldenpathtest.Composed(t, res.Object)
 						if err := unstructured.SetNestedSlice(rd.Observed.Object, []any{map[string]any{"name": container, "image": tc.runs}}, "spec", "template", "spec", "containers"); err != nil {
 							t.Fatal(err)
 						}

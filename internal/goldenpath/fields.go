@@ -1,0 +1,37 @@
+package goldenpath
+
+import (
+	"math"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// String is the string at a path of an object as Crossplane sends it, empty when there is
+// none. Unlike the SDK's GetString it neither parses a path nor copies anything.
+func String(obj map[string]any, fields ...string) string {
+	v, _, _ := unstructured.NestedFieldNoCopy(obj, fields...)
+	s, _ := v.(string)
+	return s
+}
+
+// Integer is the whole number at a path of an object as Crossplane sends it (a float64, as
+// every number of a protobuf Struct), and whether there is one: a fraction or a number
+// beyond an int64 is none.
+func Integer(obj map[string]any, fields ...string) (int64, bool) {
+	v, _, _ := unstructured.NestedFieldNoCopy(obj, fields...)
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < math.MaxInt64 {
+			return int64(n), true
+		}
+	}
+	return 0, false
+}
+
+// Label is the value of a label of an object as Crossplane sends it, empty when it has none.
+// Unlike GetLabels it copies nothing.
+func Label(obj map[string]any, key string) string {
+	return String(obj, "metadata", "labels", key)
+}
