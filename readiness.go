@@ -42,7 +42,7 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 
 // kstatus returns the state of an object and why.
 func kstatus(obj map[string]any) (goldenpath.State, string) {
-	u := &unstructured.Unstructured{Object: statusView(obj)}
+	u := &unstructured.Unstructured{Object: obj}
 	res, err := status.Compute(u)
 	if err != nil {
 		return goldenpath.Waiting, "cannot compute status: " + err.Error()
@@ -169,58 +169,4 @@ func condition(conds []any, typ string) map[string]any {
 func complete(job *unstructured.Unstructured) bool {
 	conds, _, _ := unstructured.NestedSlice(job.Object, "status", "conditions")
 	return condition(conds, "Complete")["status"] == conditionTrue
-}
-
-// statusView is what kstatus reads of an object, with integers where it wants them: objects
-// arrive as protobuf Structs, whose numbers are all float64, and kstatus would take a missing
-// readyReplicas for every one of them. The pod template and the claim templates, most of a
-// workload, are left out: kstatus reads none of them.
-func statusView(obj map[string]any) map[string]any {
-	out := make(map[string]any, len(obj))
-	for k, v := range obj {
-		switch k {
-		case "spec":
-			spec, ok := v.(map[string]any)
-			if !ok {
-				continue
-			}
-			s := make(map[string]any, len(spec))
-			for sk, sv := range spec {
-				if sk != "template" && sk != "volumeClaimTemplates" {
-					s[sk] = integers(sv)
-				}
-			}
-			out[k] = s
-		case "metadata", "status":
-			out[k] = integers(v)
-		default:
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// integers returns a copy of v with every whole float64 turned into an int64.
-func integers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = integers(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = integers(e)
-		}
-		return out
-	case float64:
-		if t == float64(int64(t)) {
-			return int64(t)
-		}
-		return t
-	default:
-		return v
-	}
 }

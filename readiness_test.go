@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
-// TestKstatus checks readiness of observed objects as they arrive from Crossplane: decoded
-// from protobuf Structs, every number a float64.
+// TestKstatus checks readiness of observed objects as they arrive from Crossplane, in protobuf
+// Structs, whose numbers are all float64.
 func TestKstatus(t *testing.T) {
 	type want struct {
 		State   goldenpath.State
@@ -133,11 +134,15 @@ func TestKstatus(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			obj := map[string]any{}
-			if err := yaml.Unmarshal([]byte(tc.obj), &obj); err != nil { // Numbers become float64.
+			if err := yaml.Unmarshal([]byte(tc.obj), &obj); err != nil {
+				t.Fatal(err)
+			}
+			s, err := structpb.NewStruct(obj) // As Crossplane sends it.
+			if err != nil {
 				t.Fatal(err)
 			}
 			var got want
-			got.State, got.Message = kstatus(obj)
+			got.State, got.Message = kstatus(goldenpath.Content(s))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nkstatus(...): -want, +got:\n%s", tc.reason, diff)
 			}

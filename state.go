@@ -1,7 +1,6 @@
 package main
 
 import (
-	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -10,6 +9,8 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/resource/composite"
+
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
 // state is what a request says of the XR and its resources. The desired composed resources
@@ -27,7 +28,7 @@ func stateOf(req *fnv1.RunFunctionRequest) (*state, error) {
 		observed: make(map[resource.Name]resource.ObservedComposed, len(req.GetObserved().GetResources())),
 		required: make(map[string][]resource.Required, len(req.GetRequiredResources())),
 	}
-	st.oxr.Resource.Object = contentOf(req.GetObserved().GetComposite().GetResource())
+	st.oxr.Resource.Object = goldenpath.Content(req.GetObserved().GetComposite().GetResource())
 	if st.oxr.Resource.GetKind() == "" || st.oxr.Resource.GetName() == "" {
 		return nil, errors.New("the request has no observed composite resource with a kind and a name; Crossplane always sends one (when rendering, pass the XR)")
 	}
@@ -37,37 +38,15 @@ func stateOf(req *fnv1.RunFunctionRequest) (*state, error) {
 	}
 	for name, r := range req.GetObserved().GetResources() {
 		c := composed.New()
-		c.Object = contentOf(r.GetResource())
+		c.Object = goldenpath.Content(r.GetResource())
 		st.observed[resource.Name(name)] = resource.ObservedComposed{Resource: c, ConnectionDetails: r.GetConnectionDetails()}
 	}
 	for key, rs := range req.GetRequiredResources() {
 		items := make([]resource.Required, 0, len(rs.GetItems()))
 		for _, r := range rs.GetItems() {
-			items = append(items, resource.Required{Resource: &unstructured.Unstructured{Object: contentOf(r.GetResource())}})
+			items = append(items, resource.Required{Resource: &unstructured.Unstructured{Object: goldenpath.Content(r.GetResource())}})
 		}
 		st.required[key] = items
 	}
 	return st, nil
-}
-
-// contentOf reads an object Crossplane sent, as the SDK does (every number a float64), but
-// without its metadata.managedFields: the API server's record of who set what, often the
-// larger part of an object, which nothing here reads.
-func contentOf(s *structpb.Struct) map[string]any {
-	out := make(map[string]any, len(s.GetFields()))
-	for k, v := range s.GetFields() {
-		md := v.GetStructValue()
-		if k != "metadata" || md == nil {
-			out[k] = v.AsInterface()
-			continue
-		}
-		meta := make(map[string]any, len(md.GetFields()))
-		for mk, mv := range md.GetFields() {
-			if mk != "managedFields" {
-				meta[mk] = mv.AsInterface()
-			}
-		}
-		out[k] = meta
-	}
-	return out
 }

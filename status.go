@@ -64,7 +64,6 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 		})
 	}
 	previous := goldenpath.String(oxr.Resource.Object, "status", "phase") // Absent on a new XR.
-	// Not GetGeneration: numbers from a protobuf Struct are float64, which it reads as 0.
 	generation, _ := goldenpath.Integer(oxr.Resource.Object, "metadata", "generation")
 	phase := phaseOf(s, previous)
 

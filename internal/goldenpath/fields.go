@@ -14,9 +14,9 @@ func String(obj map[string]any, fields ...string) string {
 	return s
 }
 
-// Integer is the whole number at a path of an object as Crossplane sends it (a float64, as
-// every number of a protobuf Struct), and whether there is one: a fraction or a number
-// beyond an int64 is none.
+// Integer is the whole number at a path of an object, and whether there is one: an int64 as
+// Content reads it, or a float64 as the SDK does (every number of a protobuf Struct is one);
+// a fraction, or a number beyond an int64, is none.
 func Integer(obj map[string]any, fields ...string) (int64, bool) {
 	v, _, _ := unstructured.NestedFieldNoCopy(obj, fields...)
 	switch n := v.(type) {

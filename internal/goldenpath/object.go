@@ -48,16 +48,16 @@ func typed(o runtime.Object) (Object, error) {
 // The JSON is read straight into the Struct, without a map[string]any in between: this is
 // most of what a call costs.
 func AsStruct(o Object) (*structpb.Struct, error) {
-	j, err := json.Marshal(o)
-	if err != nil {
+	c := codecs.Get().(*codec) //nolint:forcetypeassert // The pool holds nothing else.
+	defer codecs.Put(c)
+	c.buf.Reset()
+	if err := c.enc.Encode(o); err != nil {
 		return nil, errors.Wrapf(err, "cannot marshal %T", o)
 	}
-	d := decoders.Get().(*decoder) //nolint:forcetypeassert // The pool holds nothing else.
-	defer func() { d.r.Reset(nil); decoders.Put(d) }()
-	d.r.Reset(j)
-	// What json.Marshal wrote is valid: no need to check names or UTF-8 again.
-	d.Reset(&d.r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	v, err := readValue(&d.Decoder)
+	// The decoder reads the encoder's buffer in place. What the encoder wrote is valid: no
+	// need to check names or UTF-8 again.
+	c.dec.Reset(&c.buf, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	v, err := readValue(&c.dec)
 	if err != nil {
 		return nil, errors.Wrapf(err, "cannot read the JSON of %T", o)
 	}
@@ -68,15 +68,20 @@ func AsStruct(o Object) (*structpb.Struct, error) {
 	return s, nil
 }
 
-// decoder reads the JSON of one object at a time; its buffers are reused.
-type decoder struct {
-	jsontext.Decoder
-
-	r bytes.Reader
+// codec writes the JSON of one object at a time and reads it back; its buffer is reused.
+type codec struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+	dec jsontext.Decoder
 }
 
 //nolint:gochecknoglobals // A pool of buffers.
-var decoders = sync.Pool{New: func() any { return &decoder{} }}
+var codecs = sync.Pool{New: func() any {
+	c := &codec{}
+	c.enc = json.NewEncoder(&c.buf)
+	c.enc.SetEscapeHTML(false) // The JSON is read back at once: "<" need not be "\u003c".
+	return c
+}}
 
 // readValue reads the next JSON value as a Struct value; nil for null.
 func readValue(d *jsontext.Decoder) (*structpb.Value, error) {

@@ -122,8 +122,8 @@ func (e Engine) configuredMembers(observed map[resource.Name]resource.ObservedCo
 		if err != nil || !e.ValidMembers(int32(count)) || int32(count) < members {
 			continue
 		}
-		job := &batchv1.Job{}
-		if err := goldenpath.Decode(oc.Resource.Object, job, ""); err != nil {
+		job := &batchv1.Job{} // Only its status is read: its pod template is most of it.
+		if err := goldenpath.Decode(oc.Resource.Object["status"], &job.Status, "status"); err != nil {
 			return 0, false, errors.Wrapf(err, "cannot read the observed Job %s", oc.Resource.GetName())
 		}
 		members, running = int32(count), !jobFinished(job)

@@ -5,6 +5,7 @@ package goldenpathtest
 import (
 	"testing"
 
+	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -15,14 +16,19 @@ import (
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
 )
 
-// Object reads a YAML object as Crossplane sends it: every number a float64.
+// Object reads a YAML object as the function reads what Crossplane sends it, from a protobuf
+// Struct (goldenpath.Content).
 func Object(t *testing.T, y string) map[string]any {
 	t.Helper()
 	obj := map[string]any{}
 	if err := yaml.Unmarshal([]byte(y), &obj); err != nil {
 		t.Fatalf("%v\n%s", err, y)
 	}
-	return obj
+	s, err := structpb.NewStruct(obj)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, y)
+	}
+	return goldenpath.Content(s)
 }
 
 // Request is a request to the golden path reg (whose kinds it registers) for the XR in xr, with
