@@ -67,6 +67,7 @@ test: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run all tests: unit tests and real `cr
 	go test -run '^$$' -fuzz '^FuzzObservedState$$' -fuzztime $(TEST_FUZZTIME) .
 	go test -run '^$$' -fuzz '^FuzzEveryExample$$' -fuzztime $(TEST_FUZZTIME) .
 	go test -run '^$$' -fuzz '^FuzzDeletionProtection$$' -fuzztime $(TEST_FUZZTIME) ./internal/goldenpath/tenantnamespace
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(TEST_FUZZTIME) ./internal/goldenpath
 
 # How long make test fuzzes observed state; make fuzz fuzzes for FUZZTIME.
 TEST_FUZZTIME ?= 20s
