@@ -3,11 +3,17 @@ package goldenpath
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/crossplane/function-sdk-go/errors"
 )
@@ -20,24 +26,51 @@ import (
 // It reads with JSON v2 in its v1 mode, which takes the standard library's rules (field names
 // matched without case, legacy omitempty, unknown fields ignored) at a third of the cost;
 // only an object it cannot read is read again by the standard library, for the message.
+//
+// A quantity beyond what any Kubernetes API writes (an exponent of more than three digits, or
+// more than 100 characters) is refused before resource.ParseQuantity sees it, which would take
+// minutes over one: 1e-999999999 has it compute 10^999999990.
 func Decode(obj any, into any, prefix string) error {
 	if j, err := jsonv2.Marshal(obj, jsonv2.Deterministic(true)); err == nil { // Sorted, as the standard library: the last of two names that differ in case wins.
-		if err := jsonv2.Unmarshal(j, into, jsonv1.DefaultOptionsV1()); err == nil {
+		err := jsonv2.Unmarshal(j, into, jsonv1.DefaultOptionsV1(), boundedQuantities)
+		var aq *absurdQuantityError
+		switch {
+		case err == nil:
 			return nil
+		case errors.As(err, &aq):
+			_, path := find(obj, func(s string) bool { return s == aq.value })
+			return errors.Wrapf(errAbsurdQuantity, "%s: %.40q", fieldOf(prefix, path), aq.value)
 		}
 	}
 	if v := reflect.ValueOf(into); v.Kind() == reflect.Pointer && !v.IsNil() {
 		v.Elem().SetZero() // What the first reading left.
 	}
+	// The first reading stopped at its first error: a quantity past it is checked before the
+	// standard library, which reads on past errors, parses it.
+	if err := checkNumbers(obj, prefix); err != nil {
+		return err
+	}
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return err
 	}
-	return DecodeJSON(j, into, false, prefix)
+	return decodeJSON(j, into, false, prefix)
 }
 
 // DecodeJSON is Decode for JSON; strict rejects unknown fields.
 func DecodeJSON(j []byte, into any, strict bool, prefix string) error {
+	var v any
+	if err := json.Unmarshal(j, &v); err != nil {
+		return err
+	}
+	if err := checkNumbers(v, prefix); err != nil {
+		return err
+	}
+	return decodeJSON(j, into, strict, prefix)
+}
+
+// decodeJSON reads JSON with the standard library, naming the field of a value of the wrong type.
+func decodeJSON(j []byte, into any, strict bool, prefix string) error {
 	d := json.NewDecoder(bytes.NewReader(j))
 	if strict {
 		d.DisallowUnknownFields()
@@ -67,4 +100,104 @@ func jsonKind(t reflect.Type) string {
 	default:
 		return "an object"
 	}
+}
+
+// Bounds of a quantity that no Kubernetes API writes beyond.
+const (
+	maxExponentDigits = 3
+	maxNumberLength   = 100
+)
+
+// errAbsurdQuantity is a quantity beyond the bounds.
+var errAbsurdQuantity = errors.Errorf("not a quantity any Kubernetes API writes (an exponent of more than %d digits, or more than %d characters)", maxExponentDigits, maxNumberLength)
+
+// ParseQuantity is resource.ParseQuantity for a quantity from the cluster, refusing one beyond
+// the bounds, over which resource.ParseQuantity would take minutes.
+func ParseQuantity(s string) (resource.Quantity, error) {
+	if isAbsurdNumber(s) {
+		return resource.Quantity{}, errors.Wrapf(errAbsurdQuantity, "%.40q", s)
+	}
+	return resource.ParseQuantity(s)
+}
+
+// boundedQuantities reads every resource.Quantity with ParseQuantity's bounds.
+//
+//nolint:gochecknoglobals // An option, built once.
+var boundedQuantities = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFuncV2(func(d *jsontext.Decoder, q *resource.Quantity, _ jsonv2.Options) error {
+	raw, err := d.ReadValue()
+	if err != nil {
+		return err
+	}
+	var s string
+	if raw.Kind() == '"' && jsonv2.Unmarshal(raw, &s) == nil && isAbsurdNumber(s) {
+		return &absurdQuantityError{value: s}
+	}
+	return q.UnmarshalJSON(raw)
+}))
+
+// absurdQuantityError is a quantity beyond the bounds. (Decode finds its field: in its v1 mode, the
+// decoder does not track names.)
+type absurdQuantityError struct{ value string }
+
+func (e *absurdQuantityError) Error() string { return errAbsurdQuantity.Error() }
+
+// checkNumbers refuses a string under v that is a number beyond the bounds, naming its field.
+// It cannot tell a quantity from other text, so it is only for what is refused anyway, or
+// holds no text that looks like such a number.
+func checkNumbers(v any, prefix string) error {
+	bad, path := find(v, isAbsurdNumber)
+	if path == nil {
+		return nil
+	}
+	return errors.Wrapf(errAbsurdQuantity, "%s: %.40q", fieldOf(prefix, path), bad)
+}
+
+// find returns the first string under v that matches, and its path from the string up (nil
+// when none does).
+func find(v any, match func(string) bool) (string, []string) {
+	switch t := v.(type) {
+	case string:
+		if match(t) {
+			return t, []string{}
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			if s, path := find(t[k], match); path != nil {
+				return s, append(path, "."+k)
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if s, path := find(e, match); path != nil {
+				return s, append(path, "["+strconv.Itoa(i)+"]")
+			}
+		}
+	}
+	return "", nil
+}
+
+// fieldOf is the field of a path that find returned, under prefix.
+func fieldOf(prefix string, path []string) string {
+	slices.Reverse(path)
+	return strings.TrimPrefix(prefix+strings.Join(path, ""), ".")
+}
+
+// isAbsurdNumber tells whether s is a number beyond the bounds: in exponent form with an
+// exponent of more than three digits, or longer than 100 characters with a suffix of at most
+// two letters (Ki, m).
+func isAbsurdNumber(s string) bool {
+	m := strings.TrimLeft(s, "+-")
+	if i := strings.IndexAny(m, "eE"); i >= 0 {
+		exponent := strings.TrimLeft(m[i+1:], "+-")
+		if isNumeric(m[:i]) && exponent != "" && strings.Trim(exponent, "0123456789") == "" {
+			return len(exponent) > maxExponentDigits || len(s) > maxNumberLength
+		}
+	}
+	body := strings.TrimRightFunc(m, unicode.IsLetter)
+	return len(s) > maxNumberLength && len(m)-len(body) <= 2 && isNumeric(body)
+}
+
+// isNumeric tells whether s is digits with decimal points.
+func isNumeric(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789.") == ""
 }

@@ -3,6 +3,7 @@ package goldenpath
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -37,6 +38,9 @@ func FuzzDecode(f *testing.F) {
 		if json.Unmarshal(b, &obj) != nil {
 			return
 		}
+		if checkNumbers(obj, "") != nil {
+			t.Skip("the standard library would take minutes over a quantity beyond the bounds; TestDecodeBoundsQuantities covers them")
+		}
 		for _, typ := range []any{&appsv1.StatefulSet{}, &batchv1.Job{}, &corev1.Pod{}} {
 			got := reflect.New(reflect.TypeOf(typ).Elem()).Interface()
 			want := reflect.New(reflect.TypeOf(typ).Elem()).Interface()
@@ -59,4 +63,51 @@ func standardDecode(obj, into any) error {
 		return err
 	}
 	return DecodeJSON(j, into, false, "")
+}
+
+// TestDecodeBoundsQuantities checks that a quantity no Kubernetes API writes is refused, with
+// its field, before resource.ParseQuantity takes minutes over it, and that text which only
+// looks like a number nearby is read as it is.
+func TestDecodeBoundsQuantities(t *testing.T) {
+	long := "1" + strings.Repeat("0", 100)
+	cases := map[string]struct {
+		reason string
+		obj    string
+		want   string
+	}{
+		"ExponentOfNineDigits": {
+			reason: "1e-999999999 would have resource.ParseQuantity compute 10^999999990.",
+			obj:    `{"spec":{"template":{"spec":{"containers":[{"name":"db","resources":{"limits":{"memory":"1e-999999999"}}}]}}}}`,
+			want:   `spec.template.spec.containers[0].resources.limits.memory: "1e-999999999": not a quantity any Kubernetes API writes (an exponent of more than 3 digits, or more than 100 characters)`,
+		},
+		"ExponentAfterAnotherError": {
+			reason: "A quantity past the first error is checked before the standard library reads on to it.",
+			obj:    `{"spec":{"replicas":"three","volumeClaimTemplates":[{"spec":{"resources":{"requests":{"storage":"5e+1000"}}}}]}}`,
+			want:   `spec.volumeClaimTemplates[0].spec.resources.requests.storage: "5e+1000": not a quantity any Kubernetes API writes (an exponent of more than 3 digits, or more than 100 characters)`,
+		},
+		"LongNumber": {
+			reason: "A number of more than 100 characters is not a quantity either.",
+			obj:    `{"spec":{"template":{"spec":{"containers":[{"name":"db","resources":{"requests":{"cpu":"` + long + `m"}}}]}}}}`,
+			want:   `spec.template.spec.containers[0].resources.requests.cpu: "` + long[:40] + `": not a quantity any Kubernetes API writes (an exponent of more than 3 digits, or more than 100 characters)`,
+		},
+		"HashesAndSmallExponents": {
+			reason: "An annotation that looks like a number is text, and 1e3 is a quantity.",
+			obj:    `{"spec":{"template":{"metadata":{"annotations":{"hash":"3e451290"}},"spec":{"containers":[{"name":"db","resources":{"limits":{"memory":"1e3"}}}]}}}}`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(tc.obj), &obj); err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if err := Decode(obj, &appsv1.StatefulSet{}, ""); err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nDecode(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
 }

@@ -3,7 +3,6 @@ package tenantnamespace
 import (
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -59,7 +58,7 @@ func held(b build) (int64, int64, bool) {
 		if !ok {
 			return 0, false
 		}
-		n, err := resource.ParseQuantity(v)
+		n, err := goldenpath.ParseQuantity(v) // Bounded: the quota's status is untrusted.
 		if err != nil {
 			return 0, false
 		}
