@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -97,17 +98,8 @@ func TestExamples(t *testing.T) {
 						return fmt.Errorf("XR still there (%w)", err)
 					}
 					for _, r := range refs {
-						ref, _ := r.(map[string]any)
-						apiVersion, _ := ref["apiVersion"].(string)
-						kind, _ := ref["kind"].(string)
-						name, _ := ref["name"].(string)
-						ns, _ := ref["namespace"].(string)
-						if scope != "Cluster" {
-							ns = c.ns
-						}
-						gvr, _ := meta.UnsafeGuessKindToResource(schema.FromAPIVersionAndKind(apiVersion, kind))
-						if _, err := c.dyn.Resource(gvr).Namespace(ns).Get(t.Context(), name, metav1.GetOptions{}); !kerrors.IsNotFound(err) {
-							return fmt.Errorf("%s %s still there (%w)", kind, name, err)
+						if _, err := getRef(t.Context(), r, scope); !kerrors.IsNotFound(err) {
+							return fmt.Errorf("%s still there (%w)", describeRef(r), err)
 						}
 					}
 					return nil
@@ -152,18 +144,9 @@ func capture(t *testing.T, path string, xr *unstructured.Unstructured, refs []an
 	docs := make([]map[string]any, 0, 1+len(refs))
 	docs = append(docs, xr.Object)
 	for _, r := range refs {
-		ref, _ := r.(map[string]any)
-		apiVersion, _ := ref["apiVersion"].(string)
-		kind, _ := ref["kind"].(string)
-		name, _ := ref["name"].(string)
-		ns := c.ns
-		if scope == "Cluster" {
-			ns, _ = ref["namespace"].(string)
-		}
-		gvr, _ := meta.UnsafeGuessKindToResource(schema.FromAPIVersionAndKind(apiVersion, kind))
-		u, err := c.dyn.Resource(gvr).Namespace(ns).Get(t.Context(), name, metav1.GetOptions{})
+		u, err := getRef(t.Context(), r, scope)
 		if err != nil {
-			t.Fatalf("capture %s %s: %v", kind, name, err)
+			t.Fatalf("capture %s: %v", describeRef(r), err)
 		}
 		docs = append(docs, u.Object)
 	}
@@ -181,6 +164,27 @@ func capture(t *testing.T, path string, xr *unstructured.Unstructured, refs []an
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// getRef gets a composed object an XR's spec.crossplane.resourceRefs names: in the test's
+// namespace for a namespaced XR, in the one the reference names for a cluster-scoped XR.
+func getRef(ctx context.Context, r any, scope string) (*unstructured.Unstructured, error) {
+	ref, _ := r.(map[string]any)
+	apiVersion, _ := ref["apiVersion"].(string)
+	kind, _ := ref["kind"].(string)
+	name, _ := ref["name"].(string)
+	ns, _ := ref["namespace"].(string)
+	if scope != "Cluster" {
+		ns = c.ns
+	}
+	gvr, _ := meta.UnsafeGuessKindToResource(schema.FromAPIVersionAndKind(apiVersion, kind))
+	return c.dyn.Resource(gvr).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+}
+
+// describeRef is a resource reference for humans: its kind and name.
+func describeRef(r any) string {
+	ref, _ := r.(map[string]any)
+	return fmt.Sprintf("%v %v", ref["kind"], ref["name"])
 }
 
 func readYAML(t *testing.T, path string, into any) {
