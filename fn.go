@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -122,21 +120,17 @@ func inputOf(req *fnv1.RunFunctionRequest, goldenPaths map[string]goldenpath.Reg
 // the field of a value of the wrong type (presets.small: must be an object) rather than the
 // Go type it could not fill.
 func decodeInput(req *fnv1.RunFunctionRequest, in *v1beta1.Input) error {
-	j, err := protojson.Marshal(req.GetInput())
-	if err != nil {
-		return errors.Wrap(err, "cannot read the input")
+	obj := goldenpath.Content(req.GetInput())
+	err := goldenpath.DecodeStrict(obj, in, "")
+	if err == nil {
+		return nil
 	}
-	// Map entries one by one, so that an error names its key.
-	var raw struct {
-		Presets map[string]json.RawMessage `json:"presets"`
-	}
-	if err := json.Unmarshal(j, &raw); err != nil {
-		return goldenpath.DecodeJSON(j, in, true, "")
-	}
-	for _, name := range slices.Sorted(maps.Keys(raw.Presets)) {
-		if err := goldenpath.DecodeJSON(raw.Presets[name], &v1beta1.Preset{}, true, "presets."+name); err != nil {
+	// Presets again one by one, so that an error in one names its key.
+	presets, _ := obj["presets"].(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(presets)) {
+		if err := goldenpath.DecodeStrict(presets[name], &v1beta1.Preset{}, "presets."+name); err != nil {
 			return err
 		}
 	}
-	return goldenpath.DecodeJSON(j, in, true, "")
+	return err
 }

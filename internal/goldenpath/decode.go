@@ -31,8 +31,18 @@ import (
 // more than 100 characters) is refused before resource.ParseQuantity sees it, which would take
 // minutes over one: 1e-999999999 has it compute 10^999999990.
 func Decode(obj any, into any, prefix string) error {
+	return decode(obj, into, prefix, false)
+}
+
+// DecodeStrict is Decode that refuses a field the API type does not have, for what a platform
+// team writes by hand, such as the Function's input.
+func DecodeStrict(obj any, into any, prefix string) error {
+	return decode(obj, into, prefix, true)
+}
+
+func decode(obj any, into any, prefix string, strict bool) error {
 	if j, err := jsonv2.Marshal(obj, jsonv2.Deterministic(true)); err == nil { // Sorted, as the standard library: the last of two names that differ in case wins.
-		err := jsonv2.Unmarshal(j, into, jsonv1.DefaultOptionsV1(), boundedQuantities)
+		err := jsonv2.Unmarshal(j, into, jsonv1.DefaultOptionsV1(), jsonv2.RejectUnknownMembers(strict), boundedQuantities)
 		var aq *absurdQuantityError
 		switch {
 		case err == nil:
@@ -52,18 +62,6 @@ func Decode(obj any, into any, prefix string) error {
 	}
 	j, err := json.Marshal(obj)
 	if err != nil {
-		return err
-	}
-	return decodeJSON(j, into, false, prefix)
-}
-
-// DecodeJSON is Decode for JSON; strict rejects unknown fields.
-func DecodeJSON(j []byte, into any, strict bool, prefix string) error {
-	var v any
-	if err := json.Unmarshal(j, &v); err != nil {
-		return err
-	}
-	if err := checkNumbers(v, prefix); err != nil {
 		return err
 	}
 	return decodeJSON(j, into, strict, prefix)

@@ -11,11 +11,13 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+
+	"github.com/open-service-portal/function-golden-path/input/v1beta1"
 )
 
-// FuzzDecode checks Decode against the standard library, which it stands in for: on any
-// object from the cluster, whatever its fields hold, it reads the same typed object, or fails
-// where the standard library fails. Observed objects are untrusted, and a reading that
+// FuzzDecode checks Decode and DecodeStrict against the standard library, which they stand in
+// for: on any object from the cluster or input from a Composition, whatever its fields hold,
+// they read the same typed object, or fail where the standard library fails. Observed objects are untrusted, and a reading that
 // accepted what the standard library refuses would let a guard see a value nobody wrote.
 func FuzzDecode(f *testing.F) {
 	for _, seed := range []string{
@@ -30,6 +32,10 @@ func FuzzDecode(f *testing.F) {
 		`{"SPEC":{"Replicas":2},"spec":{"replicas":1}}`,
 		`{"status":{"conditions":{"type":"Complete"}}}`,
 		`{"spec":{"template":{"spec":{"containers":[{"ports":[{"containerPort":-1,"protocol":7}]}]}}}}`,
+		`{"spec":{"replicas":1,"replica":2},"Status":{"Replicas":1}}`,
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":null},"spec":{"containers":null}}`,
+		`{"apiVersion":"goldenpath.fn.openportal.dev/v1beta1","kind":"Input","goldenPath":"MongoDB","backstage":{"lifecycle":"production"},"presets":{"small":{"requests":{"memory":"1Gi","cpu":"500m"}}}}`,
+		`{"goldenPath":"MongoDB","presets":{"small":{"requests":{"memory":"1Gi"},"storageClass":"fast"}}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -41,28 +47,31 @@ func FuzzDecode(f *testing.F) {
 		if checkNumbers(obj, "") != nil {
 			t.Skip("the standard library would take minutes over a quantity beyond the bounds; TestDecodeBoundsQuantities covers them")
 		}
-		for _, typ := range []any{&appsv1.StatefulSet{}, &batchv1.Job{}, &corev1.Pod{}} {
-			got := reflect.New(reflect.TypeOf(typ).Elem()).Interface()
-			want := reflect.New(reflect.TypeOf(typ).Elem()).Interface()
-			gotErr := Decode(obj, got, "")
-			wantErr := standardDecode(obj, want)
-			if (gotErr == nil) != (wantErr == nil) {
-				t.Fatalf("%T: Decode says %v, the standard library %v", typ, gotErr, wantErr)
-			}
-			if gotErr == nil && !equality.Semantic.DeepEqual(want, got) {
-				t.Fatalf("%T: -standard library, +Decode:\n%s", typ, cmp.Diff(want, got))
+		for _, strict := range []bool{false, true} {
+			for _, typ := range []any{&appsv1.StatefulSet{}, &batchv1.Job{}, &corev1.Pod{}, &v1beta1.Input{}} {
+				got := reflect.New(reflect.TypeOf(typ).Elem()).Interface()
+				want := reflect.New(reflect.TypeOf(typ).Elem()).Interface()
+				gotErr := decode(obj, got, "", strict)
+				wantErr := standardDecode(obj, want, strict)
+				if (gotErr == nil) != (wantErr == nil) {
+					t.Fatalf("%T, strict %t: Decode says %v, the standard library %v", typ, strict, gotErr, wantErr)
+				}
+				if gotErr == nil && !equality.Semantic.DeepEqual(want, got) {
+					t.Fatalf("%T, strict %t: -standard library, +Decode:\n%s", typ, strict, cmp.Diff(want, got))
+				}
 			}
 		}
 	})
 }
 
-// standardDecode is what Decode stands in for: the standard library's reading of the JSON.
-func standardDecode(obj, into any) error {
+// standardDecode is what Decode (DecodeStrict) stands in for: the standard library's reading
+// of the JSON.
+func standardDecode(obj, into any, strict bool) error {
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return err
 	}
-	return DecodeJSON(j, into, false, "")
+	return decodeJSON(j, into, strict, "")
 }
 
 // TestDecodeBoundsQuantities checks that a quantity no Kubernetes API writes is refused, with
