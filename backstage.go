@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -246,7 +245,7 @@ func entityAnnotations(xr *resource.Composite, p string) (map[string]string, []s
 			return
 		}
 		if !ok {
-			warnings = append(warnings, fmt.Sprintf("metadata.annotations[%s%s]: %q is not %s; using the default instead", p, key, truncate(v, maxQuoted), what))
+			warnings = append(warnings, fmt.Sprintf("metadata.annotations[%s%s]: %q is not %s; using the default instead", p, key, goldenpath.Truncate(v, maxQuoted), what))
 			return
 		}
 		out[p+key] = v
@@ -265,15 +264,4 @@ func entityAnnotations(xr *resource.Composite, p string) (map[string]string, []s
 func validEntityRef(s string) bool {
 	_, ok := goldenpath.ParseEntityRef(s, "", "")
 	return ok
-}
-
-// truncate keeps a text from the cluster short in a message: at most n bytes, cut at a rune.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

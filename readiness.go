@@ -33,7 +33,7 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 		if oc, ok := observed[r.Name]; ok {
 			rd.Observed = oc.Resource
 			rd.State, rd.Message = kstatus(oc.Resource.Object)
-			rd.Message = truncate(rd.Message, maxResourceMessage)
+			rd.Message = goldenpath.Truncate(rd.Message, maxResourceMessage)
 		}
 		rs = append(rs, rd)
 	}

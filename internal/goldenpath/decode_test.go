@@ -45,7 +45,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		if checkNumbers(obj, "") != nil {
-			t.Skip("the standard library would take minutes over a quantity beyond the bounds; TestDecodeBoundsQuantities covers them")
+			t.Skip("the standard library would take minutes over a quantity beyond the bounds; TestDecodeBounds covers them")
 		}
 		for _, strict := range []bool{false, true} {
 			for _, typ := range []any{&appsv1.StatefulSet{}, &batchv1.Job{}, &corev1.Pod{}, &v1beta1.Input{}} {
@@ -74,14 +74,17 @@ func standardDecode(obj, into any, strict bool) error {
 	return decodeJSON(j, into, strict, "")
 }
 
-// TestDecodeBoundsQuantities checks that a quantity no Kubernetes API writes is refused, with
-// its field, before resource.ParseQuantity takes minutes over it, and that text which only
-// looks like a number nearby is read as it is.
-func TestDecodeBoundsQuantities(t *testing.T) {
+// TestDecodeBounds checks that a quantity no Kubernetes API writes is refused, with its
+// field, before resource.ParseQuantity takes minutes over it, that text which only looks like
+// a number nearby is read as it is, and that an error quoting a value it cannot read stays
+// short: the value came from the cluster, and the message goes into the response, a condition
+// and an event.
+func TestDecodeBounds(t *testing.T) {
 	long := "1" + strings.Repeat("0", 100)
 	cases := map[string]struct {
 		reason string
 		obj    string
+		into   any // A StatefulSet when nil.
 		want   string
 	}{
 		"ExponentOfNineDigits": {
@@ -103,6 +106,18 @@ func TestDecodeBoundsQuantities(t *testing.T) {
 			reason: "An annotation that looks like a number is text, and 1e3 is a quantity.",
 			obj:    `{"spec":{"template":{"metadata":{"annotations":{"hash":"3e451290"}},"spec":{"containers":[{"name":"db","resources":{"limits":{"memory":"1e3"}}}]}}}}`,
 		},
+		"LongTime": {
+			reason: "A completion time of 140 KB, which time.Parse quotes twice, is cut at 256 bytes.",
+			obj:    `{"status":{"completionTime":"` + strings.Repeat("é", 70000) + `"}}`,
+			into:   &batchv1.Job{},
+			want:   `parsing time "` + strings.Repeat(`\xc3\xa9`, 30) + `\x…`,
+		},
+		"ShortTime": {
+			reason: "A short value is quoted whole.",
+			obj:    `{"status":{"completionTime":"yesterday"}}`,
+			into:   &batchv1.Job{},
+			want:   `parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"`,
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -110,8 +125,12 @@ func TestDecodeBoundsQuantities(t *testing.T) {
 			if err := json.Unmarshal([]byte(tc.obj), &obj); err != nil {
 				t.Fatal(err)
 			}
+			into := tc.into
+			if into == nil {
+				into = &appsv1.StatefulSet{}
+			}
 			got := ""
-			if err := Decode(obj, &appsv1.StatefulSet{}, ""); err != nil {
+			if err := Decode(obj, into, ""); err != nil {
 				got = err.Error()
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {

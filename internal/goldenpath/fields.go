@@ -2,6 +2,7 @@ package goldenpath
 
 import (
 	"math"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -34,4 +35,16 @@ func Integer(obj map[string]any, fields ...string) (int64, bool) {
 // Unlike GetLabels it copies nothing.
 func Label(obj map[string]any, key string) string {
 	return String(obj, "metadata", "labels", key)
+}
+
+// Truncate keeps a text from the cluster short in a message: at most n bytes, cut at a rune,
+// with an ellipsis when cut.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
