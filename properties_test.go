@@ -220,13 +220,23 @@ func checkInvariants(t *testing.T, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFu
 	}
 }
 
-// checkResponse checks what must hold of any response of any golden path: a size bound, each
-// condition type once, a Fatal that leaves the desired state untouched, composed objects whose
-// metadata the API server takes. It tells whether the response composed (was not Fatal).
+// maxMessage bounds any message of a response, whatever the cluster holds: the function's
+// own words with what they quote from the cluster cut (goldenpath.MaxMessage, a few pods).
+const maxMessage = 4 << 10
+
+// checkResponse checks what must hold of any response of any golden path: a size bound, bounded
+// messages, each condition type once, a Fatal that leaves the desired state untouched, composed
+// objects whose metadata the API server takes. It tells whether the response composed (was not
+// Fatal).
 func checkResponse(t *testing.T, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
 	t.Helper()
 	if n := proto.Size(rsp); n > 1<<20 {
 		t.Errorf("response of %d bytes: more than 1 MiB", n)
+	}
+	for _, r := range rsp.GetResults() {
+		if n := len(r.GetMessage()); n > maxMessage {
+			t.Errorf("a result's message of %d bytes: %.200s…", n, r.GetMessage())
+		}
 	}
 	seen := map[string]bool{}
 	for _, c := range rsp.GetConditions() {
@@ -234,6 +244,9 @@ func checkResponse(t *testing.T, req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunc
 			t.Errorf("condition %s appears twice", c.GetType())
 		}
 		seen[c.GetType()] = true
+		if n := len(c.GetMessage()); n > maxMessage {
+			t.Errorf("condition %s's message of %d bytes: %.200s…", c.GetType(), n, c.GetMessage())
+		}
 	}
 	if slices.ContainsFunc(rsp.GetResults(), func(r *fnv1.Result) bool { return r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL }) {
 		if diff := cmp.Diff(req.GetDesired(), rsp.GetDesired(), protocmp.Transform()); diff != "" {

@@ -17,11 +17,8 @@ import (
 // conditionTrue is the status of a Kubernetes condition that holds.
 const conditionTrue = "True"
 
-// Bounds of texts from the cluster quoted in messages: a value, and what a resource says.
-const (
-	maxQuoted          = 80
-	maxResourceMessage = 256
-)
+// maxQuoted bounds a value from the cluster quoted in a message (an annotation's).
+const maxQuoted = 80
 
 // assess decides the readiness of each composed resource from its observed state with
 // kstatus, the library Flux's health checks use: Current is ready, Failed is failed, and
@@ -33,7 +30,7 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 		if oc, ok := observed[r.Name]; ok {
 			rd.Observed = oc.Resource
 			rd.State, rd.Message = kstatus(oc.Resource.Object)
-			rd.Message = goldenpath.Truncate(rd.Message, maxResourceMessage)
+			rd.Message = goldenpath.Truncate(rd.Message, goldenpath.MaxMessage)
 		}
 		rs = append(rs, rd)
 	}

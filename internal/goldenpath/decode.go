@@ -67,10 +67,6 @@ func decode(obj any, into any, prefix string, strict bool) error {
 	return decodeJSON(j, into, strict, prefix)
 }
 
-// maxErrorText bounds the message of an error that quotes a value it could not read: a
-// time, a quantity, an int-or-string as anyone may have written it on the cluster.
-const maxErrorText = 256
-
 // decodeJSON reads JSON with the standard library, naming the field of a value of the wrong type.
 func decodeJSON(j []byte, into any, strict bool, prefix string) error {
 	d := json.NewDecoder(bytes.NewReader(j))
@@ -87,7 +83,7 @@ func decodeJSON(j []byte, into any, strict bool, prefix string) error {
 		return errors.Errorf("%s: must be %s, not a JSON %s", path, jsonKind(te.Type), te.Value)
 	default:
 		// A type's own reader quotes the value whole: parsing time "…" as "2006-01-02…".
-		return errors.New(Truncate(err.Error(), maxErrorText))
+		return errors.New(Truncate(err.Error(), MaxMessage))
 	}
 }
 

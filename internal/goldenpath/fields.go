@@ -37,6 +37,11 @@ func Label(obj map[string]any, key string) string {
 	return String(obj, "metadata", "labels", key)
 }
 
+// MaxMessage bounds a text from the cluster that a message quotes: an image, a reason, what
+// a resource says, an error reading a value. Anyone may have written it, of any length, and
+// the message goes into the response, a condition and an event.
+const MaxMessage = 256
+
 // Truncate keeps a text from the cluster short in a message: at most n bytes, cut at a rune,
 // with an ellipsis when cut.
 func Truncate(s string, n int) string {

@@ -4,14 +4,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// PodProblem is why a pod is not ready, or "" when it is.
+// PodProblem is why a pod is not ready, or "" when it is: a reason from its status is cut at
+// MaxMessage bytes.
 func PodProblem(p *corev1.Pod) string {
 	if p.DeletionTimestamp != nil {
 		return "terminating"
 	}
 	for _, cs := range p.Status.ContainerStatuses {
 		if w := cs.State.Waiting; w != nil && w.Reason != "" {
-			return w.Reason
+			return Truncate(w.Reason, MaxMessage)
 		}
 	}
 	for _, c := range p.Status.Conditions {
@@ -22,7 +23,7 @@ func PodProblem(p *corev1.Pod) string {
 			return ""
 		}
 		if c.Reason != "" {
-			return c.Reason
+			return Truncate(c.Reason, MaxMessage)
 		}
 	}
 	if p.Status.Phase == corev1.PodPending || p.Status.Phase == "" {

@@ -145,7 +145,7 @@ func (e Engine) settleRelease(w *Want, rn *Running) *goldenpath.Refusal {
 		asked := w.Version
 		w.Version, w.Image = "", rn.Image
 		return refusal(fieldVersion, ReasonVersionUnknown, "cannot tell which %s release the image %q runs, so %s cannot be checked against it; the image is kept. Give the StatefulSet %s an image tagged with its release (%s, or %s@sha256:… to pin a digest)",
-			e.Name, rn.Image, asked, rn.StatefulSet.GetName(), e.imageExample(), e.imageExample())
+			e.Name, goldenpath.Truncate(rn.Image, goldenpath.MaxMessage), asked, rn.StatefulSet.GetName(), e.imageExample(), e.imageExample())
 	}
 	keep := func() string {
 		asked := w.Version

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -160,6 +161,11 @@ func TestSettle(t *testing.T) {
 			ask:    ask(3, "6.0", 10), runs: ptrTo(with(rs3, func(c *cluster) { c.image = mongo70 + digest })),
 			want: want{Replicas: 3, Version: "7.0", Image: mongo70 + digest, Storage: "10Gi", Refused: []string{"spec.version DowngradeRefused"}},
 		},
+		"HugeImageQuotedShort": {
+			reason: "An image of 100 KB, as anyone may write it on the StatefulSet, is kept as it runs; the refusal quotes it cut.",
+			ask:    ask(3, "7.0", 10), runs: ptrTo(with(rs3, func(c *cluster) { c.image = hugeImage })),
+			want: want{Replicas: 3, Image: hugeImage, Storage: "10Gi", Refused: []string{"spec.version VersionUnknown"}},
+		},
 		"UnknownVersionRefusesChanges": {
 			reason: "An image with a digest and no tag runs an unknown release: no version change rolls out and the image is kept.",
 			ask:    ask(3, "6.0", 10), runs: ptrTo(with(rs3, func(c *cluster) { c.image = "mongo" + digest })),
@@ -286,6 +292,9 @@ func TestSettle(t *testing.T) {
 			}
 			for _, r := range refused {
 				got.Refused = append(got.Refused, fmt.Sprintf("%s %s", r.Field.String(), r.Reason))
+				if len(r.Message) > maxRefusalMessage {
+					t.Errorf("%s\na refusal's message of %d bytes: %.200s…", tc.reason, len(r.Message), r.Message)
+				}
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nsettle(...): -want, +got:\n%s", tc.reason, diff)
@@ -295,6 +304,13 @@ func TestSettle(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// hugeImage is an image no registry serves and nothing bounds on the StatefulSet.
+var hugeImage = "mongo@sha256:" + strings.Repeat("0", 100_000) //nolint:gochecknoglobals // A test value.
+
+// maxRefusalMessage bounds a refusal's message: the function's words and what it quotes from
+// the cluster, cut at goldenpath.MaxMessage.
+const maxRefusalMessage = 1024
 
 func TestReleaseOf(t *testing.T) {
 	cases := map[string]string{

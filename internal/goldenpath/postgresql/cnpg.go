@@ -91,7 +91,7 @@ func settleCluster(b *build, cs *clusterSpec) []goldenpath.Refusal {
 	}
 	switch running := engine.ReleaseOf(cs.ImageName); {
 	case running == "":
-		refuse("version", stateful.ReasonVersionUnknown, "cannot tell which PostgreSQL major the Cluster's image %q runs; the image is kept", cs.ImageName)
+		refuse("version", stateful.ReasonVersionUnknown, "cannot tell which PostgreSQL major the Cluster's image %q runs; the image is kept", goldenpath.Truncate(cs.ImageName, goldenpath.MaxMessage))
 		b.Version, b.Image = "", cs.ImageName
 	case running != b.Version:
 		refuse("version", stateful.ReasonReleaseChangeRefused, "cannot change PostgreSQL from %s to %s in place: its data files need a migration; it keeps running %s. %s", running, b.Version, running, engine.Migration)
