@@ -363,6 +363,16 @@ metadata: {name: mongodb-3a4f75ae, annotations: {crossplane.io/composition-resou
 spec: {replicas: "3"}`,
 			want: `cannot compose MongoDB: cannot read the observed StatefulSet mongodb-3a4f75ae: spec.replicas: must be an integer, not a JSON string`,
 		},
+		"ObservedNameNoAPIServerStores": {
+			reason: "An observed object named longer than the API server allows did not come from it; the message quotes the name cut.",
+			input:  input,
+			xr:     xr("mongodb-3a4f75ae", "{replicas: 3}"),
+			observedYAML: `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ` + strings.Repeat("m", 300) + `, annotations: {crossplane.io/composition-resource-name: mongodb-statefulset}}`,
+			want: `observed resource mongodb-statefulset: metadata.name "` + strings.Repeat("m", 256) + `…" is 300 bytes, longer than the API server allows (253); it is not an object the API server returned`,
+		},
 		"InstanceNameDisagrees": {
 			reason:   "A status.instanceName that is not the running instance would re-point every selector: refused.",
 			input:    input,

@@ -4,6 +4,8 @@
 package goldenpath
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -123,6 +125,17 @@ type Refusal struct {
 	Reason string
 	// Message for humans: what was asked, what is kept and what to do.
 	Message string
+}
+
+// Refuse is a Refusal of the field at path, its message what format says of args. A text
+// among args, from the cluster or the spec, is cut at MaxMessage.
+func Refuse(path *field.Path, reason, format string, args ...any) Refusal {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = Truncate(s, MaxMessage)
+		}
+	}
+	return Refusal{Field: path, Reason: reason, Message: path.String() + ": " + fmt.Sprintf(format, args...)}
 }
 
 // State of a composed resource, or of an instance as a whole.

@@ -82,7 +82,8 @@ func (e Engine) Settle(want Want, rn *Running) (Want, []goldenpath.Refusal, erro
 }
 
 func refusal(path *field.Path, reason, format string, args ...any) *goldenpath.Refusal {
-	return &goldenpath.Refusal{Field: path, Reason: reason, Message: path.String() + ": " + fmt.Sprintf(format, args...)}
+	rf := goldenpath.Refuse(path, reason, format, args...)
+	return &rf
 }
 
 // settleStorage keeps the volume size as the StatefulSet has it, in its own units: its
@@ -145,7 +146,7 @@ func (e Engine) settleRelease(w *Want, rn *Running) *goldenpath.Refusal {
 		asked := w.Version
 		w.Version, w.Image = "", rn.Image
 		return refusal(fieldVersion, ReasonVersionUnknown, "cannot tell which %s release the image %q runs, so %s cannot be checked against it; the image is kept. Give the StatefulSet %s an image tagged with its release (%s, or %s@sha256:… to pin a digest)",
-			e.Name, goldenpath.Truncate(rn.Image, goldenpath.MaxMessage), asked, rn.StatefulSet.GetName(), e.imageExample(), e.imageExample())
+			e.Name, rn.Image, asked, rn.StatefulSet.GetName(), e.imageExample(), e.imageExample())
 	}
 	keep := func() string {
 		asked := w.Version

@@ -54,8 +54,8 @@ func composeCluster(r goldenpath.Request, p params) (*goldenpath.Composition, er
 type clusterSpec struct {
 	ImageName string `json:"imageName"`
 	Storage   struct {
-		Size         string `json:"size"`
-		StorageClass string `json:"storageClass"`
+		Size         *resource.Quantity `json:"size"`
+		StorageClass string             `json:"storageClass"`
 	} `json:"storage"`
 	Bootstrap struct {
 		Initdb struct {
@@ -86,12 +86,11 @@ func settleCluster(b *build, cs *clusterSpec) []goldenpath.Refusal {
 	}
 	var refused []goldenpath.Refusal
 	refuse := func(f, reason, format string, args ...any) {
-		path := specPath.Child(f)
-		refused = append(refused, goldenpath.Refusal{Field: path, Reason: reason, Message: path.String() + ": " + fmt.Sprintf(format, args...)})
+		refused = append(refused, goldenpath.Refuse(specPath.Child(f), reason, format, args...))
 	}
 	switch running := engine.ReleaseOf(cs.ImageName); {
 	case running == "":
-		refuse("version", stateful.ReasonVersionUnknown, "cannot tell which PostgreSQL major the Cluster's image %q runs; the image is kept", goldenpath.Truncate(cs.ImageName, goldenpath.MaxMessage))
+		refuse("version", stateful.ReasonVersionUnknown, "cannot tell which PostgreSQL major the Cluster's image %q runs; the image is kept", cs.ImageName)
 		b.Version, b.Image = "", cs.ImageName
 	case running != b.Version:
 		refuse("version", stateful.ReasonReleaseChangeRefused, "cannot change PostgreSQL from %s to %s in place: its data files need a migration; it keeps running %s. %s", running, b.Version, running, engine.Migration)
@@ -99,9 +98,9 @@ func settleCluster(b *build, cs *clusterSpec) []goldenpath.Refusal {
 	default:
 		b.Image = cs.ImageName
 	}
-	if q, err := resource.ParseQuantity(cs.Storage.Size); err == nil && b.Storage.Cmp(q) < 0 {
-		refuse("storageGB", stateful.ReasonStorageShrinkRefused, "cannot shrink the volumes from %s to %s without losing data; they keep %s", stateful.SizeOf(q), stateful.SizeOf(b.Storage), stateful.SizeOf(q))
-		b.Storage = q
+	if q := cs.Storage.Size; q != nil && b.Storage.Cmp(*q) < 0 {
+		refuse("storageGB", stateful.ReasonStorageShrinkRefused, "cannot shrink the volumes from %s to %s without losing data; they keep %s", stateful.SizeOf(*q), stateful.SizeOf(b.Storage), stateful.SizeOf(*q))
+		b.Storage = *q
 	}
 	if cs.Storage.StorageClass != b.StorageClassName {
 		refuse("storageClassName", stateful.ReasonStorageClassChangeRefused, "the volumes exist in %q; moving them to %q needs a migration, not an update", cs.Storage.StorageClass, b.StorageClassName)

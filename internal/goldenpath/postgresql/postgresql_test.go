@@ -2,6 +2,7 @@ package postgresql
 
 import (
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -392,5 +393,24 @@ func TestCloudNativePG(t *testing.T) {
 	size, _ := goldenpathtest.Composed(t, c.Resources[0].Object).GetString("spec.storage.size")
 	if img != "ghcr.io/cloudnative-pg/postgresql:15.8" || size != "30Gi" {
 		t.Errorf("the Cluster keeps its image and size: got %s, %s", img, size)
+	}
+
+	// A size no API writes is refused before it is parsed (resource.ParseQuantity would take
+	// minutes over it), naming the field; the names the refusals quote are cut.
+	observed = map[fnresource.Name]string{ClusterName: `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: ` + instance + `},
+	  spec: {instances: 3, imageName: "ghcr.io/cloudnative-pg/postgresql:16", storage: {size: "1e-999999999"}}}`}
+	_, err = Blueprint{}.Compose(request(t, spec, v1beta1.PostgreSQLCloudNativePG, observed))
+	if diff := cmp.Diff(`cannot read the observed Cluster `+instance+`: spec.storage.size: "1e-999999999": not a quantity any Kubernetes API writes (an exponent of more than 3 digits, or more than 100 characters)`, fmt.Sprint(err)); diff != "" {
+		t.Errorf("an absurd size: -want, +got:\n%s", diff)
+	}
+	long := strings.Repeat("d", 1000)
+	observed = map[fnresource.Name]string{ClusterName: `{apiVersion: postgresql.cnpg.io/v1, kind: Cluster, metadata: {name: ` + instance + `},
+	  spec: {instances: 3, imageName: "ghcr.io/cloudnative-pg/postgresql:16", storage: {size: 20Gi}, bootstrap: {initdb: {database: ` + long + `, owner: orders}}}}`}
+	c, err = Blueprint{}.Compose(request(t, spec, v1beta1.PostgreSQLCloudNativePG, observed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Refused) != 1 || !strings.Contains(c.Refused[0].Message, `"`+long[:goldenpath.MaxMessage]+`…"`) || len(c.Refused[0].Message) > 1024 {
+		t.Errorf("a database of 1000 bytes is refused, quoted cut at %d bytes: %+v", goldenpath.MaxMessage, c.Refused)
 	}
 }

@@ -139,9 +139,9 @@ func (b build) keepDatabase() (string, string, []goldenpath.Refusal, error) {
 		*f.into = v
 		if v != asked {
 			path := specPath.Child(f.field)
-			refused = append(refused, goldenpath.Refusal{Field: path, Reason: ReasonDatabaseChangeRefused, Message: fmt.Sprintf(
-				"%s: the instance's %s is %q and holds its data; it stays %q. Rename it with SQL (ALTER DATABASE … RENAME TO / ALTER ROLE … RENAME TO) and the Secret %s, or set %s back",
-				path, f.field, v, v, b.names.App, path)})
+			refused = append(refused, goldenpath.Refuse(path, ReasonDatabaseChangeRefused,
+				"the instance's %s is %q and holds its data; it stays %q. Rename it with SQL (ALTER DATABASE … RENAME TO / ALTER ROLE … RENAME TO) and the Secret %s, or set %s back",
+				f.field, v, v, b.names.App, path))
 		}
 	}
 	return database, owner, refused, nil
