@@ -35,7 +35,7 @@ func instanceFor(xr *resource.Composite, observed map[resource.Name]resource.Obs
 	if name := goldenpath.String(xr.Resource.Object, "status", "instanceName"); name != "" {
 		if running != "" && running != name {
 			return goldenpath.Instance{}, errors.Errorf("status.instanceName: %q is not the instance that runs (%q, the %s label of %s); set status.instanceName back to %q, or remove it",
-				quoted(name), quoted(running), goldenpath.LabelInstance, from, quoted(running))
+				goldenpath.Cut(name), goldenpath.Cut(running), goldenpath.LabelInstance, from, goldenpath.Cut(running))
 		}
 		return instanceNamed(name, "status.instanceName")
 	}
@@ -62,7 +62,7 @@ func runningInstance(observed map[resource.Name]resource.ObservedComposed) (stri
 			name, from = got, o.GetKind()+" "+o.GetName()
 		case got != name:
 			return "", "", errors.Errorf("the composed resources belong to two instances: %s is labelled %s=%s, %s %s is labelled %s; restore the label of the one that was changed",
-				from, goldenpath.LabelInstance, quoted(name), o.GetKind(), o.GetName(), quoted(got))
+				from, goldenpath.LabelInstance, goldenpath.Cut(name), o.GetKind(), o.GetName(), goldenpath.Cut(got))
 		}
 	}
 	return name, from, nil
@@ -119,19 +119,15 @@ func instanceNamed(name, from string) (goldenpath.Instance, error) {
 	m := hexSuffix.FindStringSubmatch(name)
 	switch {
 	case m == nil:
-		return goldenpath.Instance{}, errors.Errorf("%s: %q is not an instance name (<name>-<8 hex>)", from, quoted(name))
+		return goldenpath.Instance{}, errors.Errorf("%s: %q is not an instance name (<name>-<8 hex>)", from, goldenpath.Cut(name))
 	case len(name) > goldenpath.MaxInstanceNameLength:
-		return goldenpath.Instance{}, errors.Errorf("%s: %q is %d characters, more than an instance name's %d", from, quoted(name), len(name), goldenpath.MaxInstanceNameLength)
+		return goldenpath.Instance{}, errors.Errorf("%s: %q is %d characters, more than an instance name's %d", from, goldenpath.Cut(name), len(name), goldenpath.MaxInstanceNameLength)
 	}
 	if msgs := validation.IsDNS1035Label(name); len(msgs) > 0 {
 		return goldenpath.Instance{}, errors.Errorf("%s: %q cannot name the instance's Services: %s", from, name, strings.Join(msgs, "; "))
 	}
 	return goldenpath.Instance{Name: name, ID: m[3]}, nil
 }
-
-// quoted is an instance name read back from the cluster, as a message quotes it: cut, since
-// a status or a label may hold anything.
-func quoted(name string) string { return goldenpath.Truncate(name, goldenpath.MaxMessage) }
 
 // labelValue is a name as a label value: whole when it fits in 63 characters, else shortened
 // with a hash of the whole, so that distinct names stay distinct.

@@ -30,7 +30,7 @@ func assess(c *goldenpath.Composition, observed map[resource.Name]resource.Obser
 		if oc, ok := observed[r.Name]; ok {
 			rd.Observed = oc.Resource
 			rd.State, rd.Message = kstatus(oc.Resource.Object)
-			rd.Message = goldenpath.Truncate(rd.Message, goldenpath.MaxMessage)
+			rd.Message = goldenpath.Cut(rd.Message)
 		}
 		rs = append(rs, rd)
 	}

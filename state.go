@@ -43,7 +43,7 @@ func stateOf(req *fnv1.RunFunctionRequest) (*state, error) {
 	for name, r := range req.GetObserved().GetResources() {
 		c := composed.New()
 		c.Object = goldenpath.Content(r.GetResource())
-		if err := checkName("observed resource "+goldenpath.Truncate(name, goldenpath.MaxMessage), c.Object); err != nil {
+		if err := checkName("observed resource "+goldenpath.Cut(name), c.Object); err != nil {
 			return nil, err
 		}
 		st.observed[resource.Name(name)] = resource.ObservedComposed{Resource: c, ConnectionDetails: r.GetConnectionDetails()}
@@ -52,7 +52,7 @@ func stateOf(req *fnv1.RunFunctionRequest) (*state, error) {
 		items := make([]resource.Required, 0, len(rs.GetItems()))
 		for _, r := range rs.GetItems() {
 			obj := goldenpath.Content(r.GetResource())
-			if err := checkName("required resource "+goldenpath.Truncate(key, goldenpath.MaxMessage), obj); err != nil {
+			if err := checkName("required resource "+goldenpath.Cut(key), obj); err != nil {
 				return nil, err
 			}
 			items = append(items, resource.Required{Resource: &unstructured.Unstructured{Object: obj}})
@@ -72,7 +72,7 @@ func checkName(what string, obj map[string]any) error {
 	}{{"name", validation.DNS1123SubdomainMaxLength}, {"namespace", validation.DNS1123LabelMaxLength}} {
 		if v := goldenpath.String(obj, "metadata", f.field); len(v) > f.max {
 			return errors.Errorf("%s: metadata.%s %q is %d bytes, longer than the API server allows (%d); it is not an object the API server returned",
-				what, f.field, goldenpath.Truncate(v, goldenpath.MaxMessage), len(v), f.max)
+				what, f.field, goldenpath.Cut(v), len(v), f.max)
 		}
 	}
 	return nil

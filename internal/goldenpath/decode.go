@@ -83,7 +83,7 @@ func decodeJSON(j []byte, into any, strict bool, prefix string) error {
 		return errors.Errorf("%s: must be %s, not a JSON %s", path, jsonKind(te.Type), te.Value)
 	default:
 		// A type's own reader quotes the value whole: parsing time "…" as "2006-01-02…".
-		return errors.New(Truncate(err.Error(), MaxMessage))
+		return errors.New(Cut(err.Error()))
 	}
 }
 

@@ -42,6 +42,9 @@ func Label(obj map[string]any, key string) string {
 // the message goes into the response, a condition and an event.
 const MaxMessage = 256
 
+// Cut is a text from the cluster as a message quotes it: at most MaxMessage bytes.
+func Cut(s string) string { return Truncate(s, MaxMessage) }
+
 // Truncate keeps a text from the cluster short in a message: at most n bytes, cut at a rune,
 // with an ellipsis when cut.
 func Truncate(s string, n int) string {

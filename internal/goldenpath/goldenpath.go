@@ -132,7 +132,7 @@ type Refusal struct {
 func Refuse(path *field.Path, reason, format string, args ...any) Refusal {
 	for i, a := range args {
 		if s, ok := a.(string); ok {
-			args[i] = Truncate(s, MaxMessage)
+			args[i] = Cut(s)
 		}
 	}
 	return Refusal{Field: path, Reason: reason, Message: path.String() + ": " + fmt.Sprintf(format, args...)}

@@ -12,7 +12,7 @@ func PodProblem(p *corev1.Pod) string {
 	}
 	for _, cs := range p.Status.ContainerStatuses {
 		if w := cs.State.Waiting; w != nil && w.Reason != "" {
-			return Truncate(w.Reason, MaxMessage)
+			return Cut(w.Reason)
 		}
 	}
 	for _, c := range p.Status.Conditions {
@@ -23,7 +23,7 @@ func PodProblem(p *corev1.Pod) string {
 			return ""
 		}
 		if c.Reason != "" {
-			return Truncate(c.Reason, MaxMessage)
+			return Cut(c.Reason)
 		}
 	}
 	if p.Status.Phase == corev1.PodPending || p.Status.Phase == "" {

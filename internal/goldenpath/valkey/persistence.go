@@ -38,7 +38,7 @@ func settlePersistence(p *params, rn *stateful.Running) (*goldenpath.Refusal, er
 	running := rn.StatefulSet.Spec.Template.GetAnnotations()[annotationPersistence]
 	if !slices.Contains(persistenceModes, running) {
 		return nil, errors.Errorf("%s: cannot tell which persistence the StatefulSet %s runs with: its pod template's annotation %s is %q, not one of %v; set it back to what its members run (the appendonly and save lines of the ConfigMap's valkey.conf)",
-			fieldPersistence, rn.StatefulSet.GetName(), annotationPersistence, goldenpath.Truncate(running, goldenpath.MaxMessage), persistenceModes)
+			fieldPersistence, rn.StatefulSet.GetName(), annotationPersistence, goldenpath.Cut(running), persistenceModes)
 	}
 	asked := p.Persistence
 	if asked == running || running == PersistenceNone {
