@@ -156,7 +156,7 @@ func (b build) ours() error {
 		if owner := goldenpath.Label(ns.Resource.Object, goldenpath.LabelInstance); owner != b.Instance.Name {
 			return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), b.Namespace, fmt.Sprintf(
 				"namespace %s exists and is not this TenantNamespace's (its %s label is %q, not %q): choose another name, or label the namespace %s=%s to hand it over, with everything it holds",
-				b.Namespace, goldenpath.LabelInstance, owner, b.Instance.Name, goldenpath.LabelInstance, b.Instance.Name))}.ToAggregate()
+				b.Namespace, goldenpath.LabelInstance, goldenpath.Cut(owner), b.Instance.Name, goldenpath.LabelInstance, b.Instance.Name))}.ToAggregate()
 		}
 	}
 	return nil

@@ -63,7 +63,7 @@ func (Blueprint) Summarize(r goldenpath.Request, c *goldenpath.Composition, rs [
 	if d.Observed != nil && d.State == goldenpath.Ready && image(d.Observed) != desiredImage(d.Resource.Object) {
 		// What Crossplane observed predates the template it applies now: the Deployment is
 		// ready with what it ran, not yet with what the spec asks.
-		d.State, d.Message = goldenpath.Waiting, "the Deployment runs "+image(d.Observed)+" until it takes the new template"
+		d.State, d.Message = goldenpath.Waiting, "the Deployment runs "+goldenpath.Cut(image(d.Observed))+" until it takes the new template"
 		s.State = goldenpath.Waiting
 	}
 	switch {

@@ -159,6 +159,16 @@ func TestSummarize(t *testing.T) {
 				Message: "rollout of web app shop:2, 2 replicas: the Deployment runs shop:1 until it takes the new template",
 			},
 		},
+		"HugeImageRunning": {
+			reason:     "The image the observed Deployment runs is anyone's to write: the message quotes it cut.",
+			deployment: readiness{goldenpath.Ready, "ready"},
+			ingress:    readiness{goldenpath.Ready, "ready"},
+			runs:       strings.Repeat("s", 1000),
+			want: goldenpath.Summary{
+				Condition: ConditionAppReady, State: goldenpath.Waiting, Reason: ReasonRollingOut,
+				Message: "rollout of web app shop:2, 2 replicas: the Deployment runs " + strings.Repeat("s", goldenpath.MaxMessage) + "… until it takes the new template",
+			},
+		},
 		"Ready": {
 			reason:     "An app rolled out and routed is Available at its URL.",
 			deployment: readiness{goldenpath.Ready, "ready"},
