@@ -17,6 +17,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/open-service-portal/function-golden-path/internal/goldenpath"
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/goldenpathtest"
 )
 
 // fake is a golden path that knows nothing of any real one: a cluster-scoped XR composing a
@@ -143,7 +144,7 @@ func TestCore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			app := rsp.GetDesired().GetResources()["fake-app"]
+			app := goldenpathtest.Received(t, rsp).GetDesired().GetResources()["fake-app"]
 			meta := app.GetResource().GetFields()["metadata"].GetStructValue().AsMap()
 			annotations, _ := meta["annotations"].(map[string]any)
 			labels, _ := meta["labels"].(map[string]any)

@@ -19,15 +19,15 @@ func setDesired(rsp *fnv1.RunFunctionResponse, rs []goldenpath.Readiness) error 
 		rsp.Desired.Resources = make(map[string]*fnv1.Resource, len(rs))
 	}
 	for _, rd := range rs {
-		s, err := goldenpath.AsStruct(rd.Resource.Object)
-		if err != nil {
-			return errors.Wrapf(err, "cannot convert %s", rd.Resource.Name)
-		}
 		ready := fnv1.Ready_READY_FALSE
 		if rd.State == goldenpath.Ready {
 			ready = fnv1.Ready_READY_TRUE
 		}
-		rsp.Desired.Resources[string(rd.Resource.Name)] = &fnv1.Resource{Resource: s, Ready: ready}
+		r, err := goldenpath.Encode(rd.Resource.Object, ready)
+		if err != nil {
+			return errors.Wrapf(err, "cannot convert %s", rd.Resource.Name)
+		}
+		rsp.Desired.Resources[string(rd.Resource.Name)] = r
 	}
 	return nil
 }

@@ -22,6 +22,8 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/open-service-portal/function-golden-path/internal/goldenpath/goldenpathtest"
 )
 
 // The example's steady state: what a cluster holds once example/mongodb/xr.yaml runs.
@@ -808,6 +810,7 @@ func secretData(t *testing.T, rsp *fnv1.RunFunctionResponse, name string) map[st
 
 // run calls the function as Crossplane does: while it asks for resources it was not given, it
 // is called again with those of cluster that match (by kind, namespace, and name or labels).
+// The response is returned as Crossplane reads it off the wire.
 func run(t *testing.T, req *fnv1.RunFunctionRequest, cluster ...*fnv1.Resource) *fnv1.RunFunctionResponse {
 	t.Helper()
 	var asked *fnv1.Requirements
@@ -818,7 +821,7 @@ func run(t *testing.T, req *fnv1.RunFunctionRequest, cluster ...*fnv1.Resource) 
 		}
 		if slices.ContainsFunc(rsp.GetResults(), func(r *fnv1.Result) bool { return r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL }) ||
 			proto.Equal(rsp.GetRequirements(), asked) {
-			return rsp
+			return goldenpathtest.Received(t, rsp)
 		}
 		asked = rsp.GetRequirements()
 		req = proto.Clone(req).(*fnv1.RunFunctionRequest)

@@ -105,7 +105,7 @@ type Resource struct {
 	Name resource.Name
 
 	// Object is the desired state, with kind, name and the blueprint's own labels. It stays
-	// the blueprint's Go object until the response is written (AsStruct).
+	// the blueprint's Go object until the response is written (Encode).
 	Object Object
 
 	// Workload is the resource the Backstage ingestor turns into the instance's catalog

@@ -5,9 +5,11 @@ package goldenpathtest
 import (
 	"testing"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/resource/composite"
@@ -68,15 +70,30 @@ func Required(t *testing.T, r goldenpath.Request, key string, objects ...string)
 	}
 }
 
-// Composed is a composed resource as Crossplane receives it (goldenpath.AsStruct), read back
+// Composed is a composed resource as Crossplane receives it (goldenpath.Encode), read back
 // as an unstructured object: every number a float64.
 func Composed(t *testing.T, o goldenpath.Object) *composed.Unstructured {
 	t.Helper()
-	s, err := goldenpath.AsStruct(o)
+	r, err := goldenpath.Encode(o, fnv1.Ready_READY_UNSPECIFIED)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := composed.New()
-	c.Object = s.AsMap()
+	c.Object = Received(t, r).GetResource().AsMap()
 	return c
+}
+
+// Received is m as its receiver reads it off the wire: a composed resource goldenpath.Encode
+// wrote holds its Struct again.
+func Received[M proto.Message](t *testing.T, m M) M {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := m.ProtoReflect().New().Interface().(M) //nolint:forcetypeassert // New makes an M.
+	if err := proto.Unmarshal(b, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -1,0 +1,239 @@
+package goldenpath
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+// Encode writes a composed resource as the response carries it to Crossplane, holding only
+// what the blueprint set. Crossplane server-side applies it and owns every field it holds, so
+// zero values the API server would default (a probe's timeoutSeconds: 0, stdin: false) must
+// not be there: the standard library's omitempty, as Kubernetes' own clients use it, drops
+// them, where the SDK's composed.From keeps them. Nulls (metadata.creationTimestamp) and the
+// status of every object, the resource's own and those embedded in it (volume claim
+// templates), are dropped too. Empty objects stay: emptyDir: {} and podSelector: {} mean
+// something.
+//
+// The object's JSON is written straight in the protobuf wire form of the Struct Crossplane
+// reads (struct.proto), as the Resource's field: no Struct is built only for gRPC to encode it
+// again. Building and encoding that Struct was most of what a call cost. Crossplane, and
+// anything else that decodes the response, reads an ordinary Struct.
+func Encode(o Object, ready fnv1.Ready) (*fnv1.Resource, error) {
+	c := codecs.Get().(*codec) //nolint:forcetypeassert // The pool holds nothing else.
+	defer codecs.Put(c)
+	c.buf.Reset()
+	if err := c.enc.Encode(o); err != nil {
+		return nil, errors.Wrapf(err, "cannot marshal %T", o)
+	}
+	// What the encoder wrote is valid: no need to check names or UTF-8 again.
+	c.dec.Reset(&c.buf, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if err := c.w.resource(&c.dec); err != nil {
+		return nil, errors.Wrapf(err, "cannot read the JSON of %T", o)
+	}
+	r := &fnv1.Resource{Ready: ready}
+	r.ProtoReflect().SetUnknown(slices.Clone(c.w.b))
+	return r, nil
+}
+
+// codec writes the JSON of one object at a time and reads it back into the wire form; its
+// buffers are reused.
+type codec struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+	dec jsontext.Decoder
+	w   wire
+}
+
+//nolint:gochecknoglobals // A pool of buffers.
+var codecs = sync.Pool{New: func() any {
+	c := &codec{}
+	c.enc = json.NewEncoder(&c.buf)
+	c.enc.SetEscapeHTML(false) // The JSON is read back at once: "<" need not be "\u003c".
+	return c
+}}
+
+// Field numbers of fnv1.Resource and of struct.proto's messages.
+const (
+	resourceStruct protowire.Number = 1 // Resource.resource
+
+	structFields protowire.Number = 1 // Struct.fields, a map<string, Value>
+	entryKey     protowire.Number = 1 // a map entry's key
+	entryValue   protowire.Number = 2 // a map entry's value
+	listValues   protowire.Number = 1 // ListValue.values
+
+	valueNull   protowire.Number = 1 // Value.null_value
+	valueNumber protowire.Number = 2 // Value.number_value
+	valueString protowire.Number = 3 // Value.string_value
+	valueStruct protowire.Number = 5 // Value.struct_value
+	valueBool   protowire.Number = 4 // Value.bool_value
+	valueList   protowire.Number = 6 // Value.list_value
+)
+
+// wire is the protobuf wire form of a Struct being written from JSON tokens.
+type wire struct {
+	b   []byte // what is written
+	str []byte // the last string read, unquoted
+}
+
+// resource writes the JSON object d holds as the Struct of a Resource's field.
+func (w *wire) resource(d *jsontext.Decoder) error {
+	w.b = w.b[:0]
+	if d.PeekKind() != '{' {
+		return errors.New("not a JSON object")
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return err
+	}
+	at := w.open(resourceStruct)
+	if err := w.object(d); err != nil {
+		return err
+	}
+	w.close(at)
+	return nil
+}
+
+// object writes the members of an object whose '{' was read as a Struct's fields, without
+// nulls, and without the status of an object that has metadata.
+func (w *wire) object(d *jsontext.Decoder) error {
+	metadata, status, statusEnd := false, -1, -1
+	for d.PeekKind() != '}' {
+		if err := w.readString(d); err != nil {
+			return err
+		}
+		if d.PeekKind() == 'n' {
+			if _, err := d.ReadToken(); err != nil {
+				return err
+			}
+			continue
+		}
+		start := len(w.b)
+		isStatus := string(w.str) == "status"
+		metadata = metadata || string(w.str) == "metadata"
+		entry := w.open(structFields)
+		w.b = protowire.AppendTag(w.b, entryKey, protowire.BytesType)
+		w.b = protowire.AppendBytes(w.b, w.str)
+		value := w.open(entryValue)
+		if err := w.value(d); err != nil {
+			return err
+		}
+		w.close(value)
+		w.close(entry)
+		if isStatus {
+			status, statusEnd = start, len(w.b)
+		}
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return err
+	}
+	if metadata && status >= 0 {
+		w.b = slices.Delete(w.b, status, statusEnd)
+	}
+	return nil
+}
+
+// value writes the next JSON value as a Value's field; a null as a NullValue.
+func (w *wire) value(d *jsontext.Decoder) error {
+	switch d.PeekKind() {
+	case '"':
+		if err := w.readString(d); err != nil {
+			return err
+		}
+		w.b = protowire.AppendTag(w.b, valueString, protowire.BytesType)
+		w.b = protowire.AppendBytes(w.b, w.str)
+		return nil
+	case '{':
+		at := w.open(valueStruct)
+		if _, err := d.ReadToken(); err != nil {
+			return err
+		}
+		if err := w.object(d); err != nil {
+			return err
+		}
+		w.close(at)
+		return nil
+	case '[':
+		return w.list(d)
+	}
+	tok, err := d.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case '0':
+		w.b = protowire.AppendTag(w.b, valueNumber, protowire.Fixed64Type)
+		w.b = protowire.AppendFixed64(w.b, math.Float64bits(tok.Float()))
+	case 't', 'f':
+		w.b = protowire.AppendTag(w.b, valueBool, protowire.VarintType)
+		w.b = protowire.AppendVarint(w.b, protowire.EncodeBool(tok.Bool()))
+	default: // null
+		w.b = protowire.AppendTag(w.b, valueNull, protowire.VarintType)
+		w.b = protowire.AppendVarint(w.b, 0)
+	}
+	return nil
+}
+
+// list writes a JSON list as a Value's ListValue.
+func (w *wire) list(d *jsontext.Decoder) error {
+	at := w.open(valueList)
+	if _, err := d.ReadToken(); err != nil {
+		return err
+	}
+	for d.PeekKind() != ']' {
+		v := w.open(listValues)
+		if err := w.value(d); err != nil {
+			return err
+		}
+		w.close(v)
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return err
+	}
+	w.close(at)
+	return nil
+}
+
+// readString reads the next JSON string, a name or a value, into w.str.
+func (w *wire) readString(d *jsontext.Decoder) error {
+	raw, err := d.ReadValue()
+	if err != nil {
+		return err
+	}
+	w.str, err = jsontext.AppendUnquote(w.str[:0], raw)
+	return err
+}
+
+// lengthRoom is the room open leaves for a length: two bytes hold one under 16 KiB, which most
+// fields are; close moves a field's bytes only when its length needs less or more.
+const lengthRoom = 2
+
+// open starts a field of a message, whose length close writes.
+func (w *wire) open(num protowire.Number) int {
+	w.b = protowire.AppendTag(w.b, num, protowire.BytesType)
+	w.b = append(w.b, make([]byte, lengthRoom)...)
+	return len(w.b)
+}
+
+// close writes the length of the field open started at start.
+func (w *wire) close(start int) {
+	n := len(w.b) - start
+	length := uint64(n) //nolint:gosec // A length is not negative.
+	size := protowire.SizeVarint(length)
+	switch {
+	case size < lengthRoom:
+		copy(w.b[start-lengthRoom+size:], w.b[start:])
+		w.b = w.b[:len(w.b)-(lengthRoom-size)]
+	case size > lengthRoom:
+		w.b = append(w.b, make([]byte, size-lengthRoom)...)
+		copy(w.b[start-lengthRoom+size:], w.b[start:start+n])
+	}
+	protowire.AppendVarint(w.b[:start-lengthRoom], length)
+}
