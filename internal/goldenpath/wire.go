@@ -80,8 +80,9 @@ const (
 
 // wire is the protobuf wire form of a Struct being written from JSON tokens.
 type wire struct {
-	b   []byte // what is written
-	str []byte // the last string read, unquoted
+	b        []byte // what is written
+	str      []byte // the last string read, unquoted
+	unquoted []byte // room for a string with escapes, unquoted
 }
 
 // resource writes the JSON object d holds as the Struct of a Resource's field.
@@ -201,13 +202,19 @@ func (w *wire) list(d *jsontext.Decoder) error {
 	return nil
 }
 
-// readString reads the next JSON string, a name or a value, into w.str.
+// readString reads the next JSON string, a name or a value, into w.str, valid until the next
+// read. Most have no escape, and are the raw value without its quotes.
 func (w *wire) readString(d *jsontext.Decoder) error {
 	raw, err := d.ReadValue()
 	if err != nil {
 		return err
 	}
-	w.str, err = jsontext.AppendUnquote(w.str[:0], raw)
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 {
+		w.str = raw[1 : len(raw)-1]
+		return nil
+	}
+	w.unquoted, err = jsontext.AppendUnquote(w.unquoted[:0], raw)
+	w.str = w.unquoted
 	return err
 }
 
