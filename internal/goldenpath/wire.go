@@ -73,8 +73,8 @@ const (
 	valueNull   protowire.Number = 1 // Value.null_value
 	valueNumber protowire.Number = 2 // Value.number_value
 	valueString protowire.Number = 3 // Value.string_value
-	valueStruct protowire.Number = 5 // Value.struct_value
 	valueBool   protowire.Number = 4 // Value.bool_value
+	valueStruct protowire.Number = 5 // Value.struct_value
 	valueList   protowire.Number = 6 // Value.list_value
 )
 
