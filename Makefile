@@ -69,6 +69,7 @@ test: $(CROSSPLANE) $(CROSSPLANE_CORE) ## Run all tests: unit tests and real `cr
 	go test -run '^$$' -fuzz '^FuzzDeletionProtection$$' -fuzztime $(TEST_FUZZTIME) ./internal/goldenpath/tenantnamespace
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(TEST_FUZZTIME) ./internal/goldenpath
 	go test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(TEST_FUZZTIME) ./internal/goldenpath
+	go test -run '^$$' -fuzz '^FuzzTrimRequest$$' -fuzztime $(TEST_FUZZTIME) ./internal/goldenpath
 
 # How much make test fuzzes each target: a count of inputs, not a duration, since Go 1.26's
 # fuzzer can fail a target with "context deadline exceeded" when a duration ends while a worker

@@ -810,12 +810,13 @@ func secretData(t *testing.T, rsp *fnv1.RunFunctionResponse, name string) map[st
 
 // run calls the function as Crossplane does: while it asks for resources it was not given, it
 // is called again with those of cluster that match (by kind, namespace, and name or labels).
-// The response is returned as Crossplane reads it off the wire.
+// The function gets each request as the server decodes it, and the response is returned as
+// Crossplane reads it off the wire.
 func run(t *testing.T, req *fnv1.RunFunctionRequest, cluster ...*fnv1.Resource) *fnv1.RunFunctionResponse {
 	t.Helper()
 	var asked *fnv1.Requirements
 	for range 6 {
-		rsp, err := newFunction().RunFunction(context.Background(), req)
+		rsp, err := newFunction().RunFunction(context.Background(), sent(t, req))
 		if err != nil {
 			t.Fatalf("RunFunction(...): unexpected error: %v", err)
 		}

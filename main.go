@@ -5,6 +5,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/mem"
 
@@ -70,6 +71,7 @@ func main() {
 		panic(err) // The tiers are constant.
 	}
 	experimental.SetDefaultBufferPool(pool)
+	encoding.RegisterCodecV2(newRequestCodec()) // In place of gRPC's own, which it wraps.
 
 	ctx := kong.Parse(&CLI{}, kong.Description("A Crossplane Composition Function that composes golden paths."))
 	ctx.FatalIfErrorf(ctx.Run())

@@ -15,7 +15,7 @@ func Content(s *structpb.Struct) map[string]any {
 	out := make(map[string]any, len(s.GetFields()))
 	for k, v := range s.GetFields() {
 		md := v.GetStructValue()
-		if k != "metadata" || md == nil {
+		if k != fieldMetadata || md == nil {
 			out[k] = valueOf(v)
 			continue
 		}
@@ -29,6 +29,9 @@ func Content(s *structpb.Struct) map[string]any {
 	}
 	return out
 }
+
+// fieldMetadata is the name of an object's metadata.
+const fieldMetadata = "metadata"
 
 // maxExact is the largest whole number a float64 holds exactly.
 const maxExact = 1 << 53

@@ -40,7 +40,7 @@ func Encode(o Object, ready fnv1.Ready) (*fnv1.Resource, error) {
 		return nil, errors.Wrapf(err, "cannot read the JSON of %T", o)
 	}
 	r := &fnv1.Resource{Ready: ready}
-	r.ProtoReflect().SetUnknown(slices.Clone(c.w.b))
+	r.ProtoReflect().SetUnknown(slices.Clone([]byte(c.w.b)))
 	return r, nil
 }
 
@@ -80,9 +80,9 @@ const (
 
 // wire is the protobuf wire form of a Struct being written from JSON tokens.
 type wire struct {
-	b        []byte // what is written
-	str      []byte // the last string read, unquoted
-	unquoted []byte // room for a string with escapes, unquoted
+	b        message // what is written
+	str      []byte  // the last string read, unquoted
+	unquoted []byte  // room for a string with escapes, unquoted
 }
 
 // resource writes the JSON object d holds as the Struct of a Resource's field.
@@ -94,11 +94,11 @@ func (w *wire) resource(d *jsontext.Decoder) error {
 	if _, err := d.ReadToken(); err != nil {
 		return err
 	}
-	at := w.open(resourceStruct)
+	at := w.b.open(resourceStruct)
 	if err := w.object(d); err != nil {
 		return err
 	}
-	w.close(at)
+	w.b.close(at)
 	return nil
 }
 
@@ -118,16 +118,16 @@ func (w *wire) object(d *jsontext.Decoder) error {
 		}
 		start := len(w.b)
 		isStatus := string(w.str) == "status"
-		metadata = metadata || string(w.str) == "metadata"
-		entry := w.open(structFields)
+		metadata = metadata || string(w.str) == fieldMetadata
+		entry := w.b.open(structFields)
 		w.b = protowire.AppendTag(w.b, entryKey, protowire.BytesType)
 		w.b = protowire.AppendBytes(w.b, w.str)
-		value := w.open(entryValue)
+		value := w.b.open(entryValue)
 		if err := w.value(d); err != nil {
 			return err
 		}
-		w.close(value)
-		w.close(entry)
+		w.b.close(value)
+		w.b.close(entry)
 		if isStatus {
 			status, statusEnd = start, len(w.b)
 		}
@@ -152,14 +152,14 @@ func (w *wire) value(d *jsontext.Decoder) error {
 		w.b = protowire.AppendBytes(w.b, w.str)
 		return nil
 	case '{':
-		at := w.open(valueStruct)
+		at := w.b.open(valueStruct)
 		if _, err := d.ReadToken(); err != nil {
 			return err
 		}
 		if err := w.object(d); err != nil {
 			return err
 		}
-		w.close(at)
+		w.b.close(at)
 		return nil
 	case '[':
 		return w.list(d)
@@ -184,21 +184,21 @@ func (w *wire) value(d *jsontext.Decoder) error {
 
 // list writes a JSON list as a Value's ListValue.
 func (w *wire) list(d *jsontext.Decoder) error {
-	at := w.open(valueList)
+	at := w.b.open(valueList)
 	if _, err := d.ReadToken(); err != nil {
 		return err
 	}
 	for d.PeekKind() != ']' {
-		v := w.open(listValues)
+		v := w.b.open(listValues)
 		if err := w.value(d); err != nil {
 			return err
 		}
-		w.close(v)
+		w.b.close(v)
 	}
 	if _, err := d.ReadToken(); err != nil {
 		return err
 	}
-	w.close(at)
+	w.b.close(at)
 	return nil
 }
 
@@ -218,29 +218,35 @@ func (w *wire) readString(d *jsontext.Decoder) error {
 	return err
 }
 
+// message is the protobuf wire form of a message being written, whose fields that are
+// messages get their lengths once written.
+type message []byte
+
 // lengthRoom is the room open leaves for a length: two bytes hold one under 16 KiB, which most
 // fields are; close moves a field's bytes only when its length needs less or more.
 const lengthRoom = 2
 
-// open starts a field of a message, whose length close writes.
-func (w *wire) open(num protowire.Number) int {
-	w.b = protowire.AppendTag(w.b, num, protowire.BytesType)
-	w.b = append(w.b, make([]byte, lengthRoom)...)
-	return len(w.b)
+// open starts a field that is a message, whose length close writes.
+func (m *message) open(num protowire.Number) int {
+	*m = protowire.AppendTag(*m, num, protowire.BytesType)
+	*m = append(*m, make([]byte, lengthRoom)...)
+	return len(*m)
 }
 
 // close writes the length of the field open started at start.
-func (w *wire) close(start int) {
-	n := len(w.b) - start
+func (m *message) close(start int) {
+	b := *m
+	n := len(b) - start
 	length := uint64(n) //nolint:gosec // A length is not negative.
 	size := protowire.SizeVarint(length)
 	switch {
 	case size < lengthRoom:
-		copy(w.b[start-lengthRoom+size:], w.b[start:])
-		w.b = w.b[:len(w.b)-(lengthRoom-size)]
+		copy(b[start-lengthRoom+size:], b[start:])
+		b = b[:len(b)-(lengthRoom-size)]
 	case size > lengthRoom:
-		w.b = append(w.b, make([]byte, size-lengthRoom)...)
-		copy(w.b[start-lengthRoom+size:], w.b[start:start+n])
+		b = append(b, make([]byte, size-lengthRoom)...)
+		copy(b[start-lengthRoom+size:], b[start:start+n])
 	}
-	protowire.AppendVarint(w.b[:start-lengthRoom], length)
+	protowire.AppendVarint(b[:start-lengthRoom], length)
+	*m = b
 }
