@@ -49,11 +49,12 @@ func BenchmarkRunFunction(b *testing.B) {
 
 // BenchmarkRecorded measures what a server does for a steady-state call as Crossplane makes
 // it: decode the request off the wire, run the function, encode the response, with the codec
-// the server uses. The requests
-// are hack/bench's recorded steady states (<golden path>/<xr>.cluster.json): every composed
-// resource as the API server returns it, status, defaults and managedFields included, which
-// is most of what a request weighs. make bench sets these beside a no-op function over gRPC.
+// and buffers the server uses. The requests are hack/bench's recorded steady states (<golden
+// path>/<xr>.cluster.json): every composed resource as the API server returns it, status,
+// defaults and managedFields included, which is most of what a request weighs. make bench
+// sets these beside a no-op function over gRPC.
 func BenchmarkRecorded(b *testing.B) {
+	setUpGRPC()
 	paths, err := filepath.Glob(filepath.Join("hack", "bench", "testdata", "*", "*.cluster.json"))
 	if err != nil || len(paths) == 0 {
 		b.Fatalf("no recorded requests under hack/bench/testdata: %v", err)

@@ -64,15 +64,19 @@ func newLogger(debug bool) (logging.Logger, error) {
 // it, so the garbage collector's heap goal, and the process's memory, grows by twice that.
 var bufferTiers = []uint8{8, 12, 14, 15, 16, 17, 18, 19, 20} //nolint:gochecknoglobals // Constant.
 
-func main() {
-	// gRPC asks for this before anything uses it: before the server starts.
+// setUpGRPC has gRPC use bufferTiers and decode requests with requestCodec. gRPC asks for
+// both before anything uses them: before the server starts.
+func setUpGRPC() {
 	pool, err := mem.NewBinaryTieredBufferPool(bufferTiers...)
 	if err != nil {
 		panic(err) // The tiers are constant.
 	}
 	experimental.SetDefaultBufferPool(pool)
 	encoding.RegisterCodecV2(newRequestCodec()) // In place of gRPC's own, which it wraps.
+}
 
+func main() {
+	setUpGRPC()
 	ctx := kong.Parse(&CLI{}, kong.Description("A Crossplane Composition Function that composes golden paths."))
 	ctx.FatalIfErrorf(ctx.Run())
 }
