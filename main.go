@@ -2,6 +2,8 @@
 package main
 
 import (
+	"sync"
+
 	"github.com/alecthomas/kong"
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
@@ -64,16 +66,20 @@ func newLogger(debug bool) (logging.Logger, error) {
 // it, so the garbage collector's heap goal, and the process's memory, grows by twice that.
 var bufferTiers = []uint8{8, 12, 14, 15, 16, 17, 18, 19, 20} //nolint:gochecknoglobals // Constant.
 
-// setUpGRPC has gRPC use bufferTiers and decode requests with requestCodec. gRPC asks for
-// both before anything uses them: before the server starts.
+// setUpGRPC has gRPC use bufferTiers and decode requests with requestCodec, once. gRPC asks
+// for both before anything uses them: before the server starts.
 func setUpGRPC() {
-	pool, err := mem.NewBinaryTieredBufferPool(bufferTiers...)
-	if err != nil {
-		panic(err) // The tiers are constant.
-	}
-	experimental.SetDefaultBufferPool(pool)
-	encoding.RegisterCodecV2(newRequestCodec()) // In place of gRPC's own, which it wraps.
+	grpcSetUp.Do(func() {
+		pool, err := mem.NewBinaryTieredBufferPool(bufferTiers...)
+		if err != nil {
+			panic(err) // The tiers are constant.
+		}
+		experimental.SetDefaultBufferPool(pool)
+		encoding.RegisterCodecV2(newRequestCodec()) // In place of gRPC's own, which it wraps.
+	})
 }
+
+var grpcSetUp sync.Once //nolint:gochecknoglobals // What main, and tests that serve, do once.
 
 func main() {
 	setUpGRPC()

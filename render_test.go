@@ -39,9 +39,11 @@ func crossplaneBinaries(t *testing.T) (string, string) {
 	return cli, core
 }
 
-// serve runs the function on a free loopback port for the test's duration.
+// serve runs the function on a free loopback port for the test's duration, with gRPC set up
+// as main sets it up.
 func serve(t *testing.T) string {
 	t.Helper()
+	setUpGRPC()
 	lis, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
