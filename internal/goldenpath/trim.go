@@ -16,7 +16,7 @@ import (
 // writes (a map entry in two parts, a Value with two kinds) is copied with its managedFields.
 func TrimRequest(dst, src []byte) ([]byte, error) {
 	t := trimmer{b: dst}
-	err := t.message(src, request)
+	err := t.message(src, atRequest)
 	return t.b, err
 }
 
@@ -34,13 +34,13 @@ const (
 type level int
 
 const (
-	request        level = iota // a RunFunctionRequest
-	state                       // a State
-	resourceEntry               // an entry of a map<string, Resource>
-	resourcesEntry              // an entry of a map<string, Resources>
-	resources                   // Resources
-	resourceLevel               // a Resource
-	object                      // a Resource's Struct, whose metadata is trimmed
+	atRequest        level = iota // a RunFunctionRequest
+	atState                       // a State
+	atResourceEntry               // an entry of a map<string, Resource>
+	atResourcesEntry              // an entry of a map<string, Resources>
+	atResources                   // Resources
+	atResource                    // a Resource
+	atObject                      // a Resource's Struct, whose metadata is trimmed
 )
 
 // steps are the fields that lead to a resource: field num of a message at level from is a
@@ -52,15 +52,15 @@ var steps = [...]struct {
 	num  protowire.Number
 	to   level
 }{
-	{request, requestObserved, state},
-	{request, requestExtraResources, resourcesEntry},
-	{request, requestRequiredResources, resourcesEntry},
-	{state, stateComposite, resourceLevel},
-	{state, stateResources, resourceEntry},
-	{resourceEntry, entryValue, resourceLevel},
-	{resourcesEntry, entryValue, resources},
-	{resources, resourcesItems, resourceLevel},
-	{resourceLevel, resourceStruct, object},
+	{atRequest, requestObserved, atState},
+	{atRequest, requestExtraResources, atResourcesEntry},
+	{atRequest, requestRequiredResources, atResourcesEntry},
+	{atState, stateComposite, atResource},
+	{atState, stateResources, atResourceEntry},
+	{atResourceEntry, entryValue, atResource},
+	{atResourcesEntry, entryValue, atResources},
+	{atResources, resourcesItems, atResource},
+	{atResource, resourceStruct, atObject},
 }
 
 // inner is the level of the field num of a message at level l, if it leads to a resource.
@@ -89,7 +89,7 @@ func (t *trimmer) message(m []byte, l level) error {
 		switch {
 		case !ok || val == nil:
 			t.b = append(t.b, field...)
-		case in == object:
+		case in == atObject:
 			if err := t.object(val); err != nil {
 				return err
 			}
