@@ -78,26 +78,36 @@ func (x *xr) until(t *testing.T, timeout time.Duration, status, reason string, c
 
 // waitedFor checks that on its way to Ready the XR said what it waited for, in a message
 // holding each substring: in its condition as the test saw it, or in the events the function's
-// results became (a state that lasted less than a poll is only there).
+// results became (a state that lasted less than a poll is only there). Crossplane writes events
+// after the fact, through a rate-limited client: they are awaited for a while.
 func (x *xr) waitedFor(t *testing.T, contains ...string) {
 	t.Helper()
-	x.mu.Lock()
-	said := slices.Clone(x.seen)
-	x.mu.Unlock()
-	events, err := c.kube.CoreV1().Events(x.events).List(t.Context(), metav1.ListOptions{FieldSelector: "involvedObject.name=" + x.name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range events.Items {
-		said = append(said, e.Reason+": "+e.Message)
-	}
-	for _, line := range said {
-		if !strings.HasPrefix(line, "Available:") && containsAll(line, contains) {
-			return
+	var said []string
+	_, err := waitFor(eventsWritten, "events of "+x.name, func() error {
+		x.mu.Lock()
+		said = slices.Clone(x.seen)
+		x.mu.Unlock()
+		events, err := c.kube.CoreV1().Events(x.events).List(t.Context(), metav1.ListOptions{FieldSelector: "involvedObject.name=" + x.name})
+		if err != nil {
+			return err
 		}
+		for _, e := range events.Items {
+			said = append(said, e.Reason+": "+e.Message)
+		}
+		for _, line := range said {
+			if !strings.HasPrefix(line, "Available:") && containsAll(line, contains) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no message holding %q yet", contains)
+	})
+	if err != nil {
+		t.Errorf("%s never said it waited for %q; its %s and events said:\n  %s", x.name, contains, x.condition, strings.Join(said, "\n  "))
 	}
-	t.Errorf("%s never said it waited for %q; its %s and events said:\n  %s", x.name, contains, x.condition, strings.Join(said, "\n  "))
 }
+
+// eventsWritten is how long Crossplane may take to write the events of what it did.
+const eventsWritten = 30 * time.Second
 
 func containsAll(s string, subs []string) bool {
 	for _, sub := range subs {
