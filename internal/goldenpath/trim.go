@@ -118,10 +118,7 @@ func (t *trimmer) object(s []byte) error {
 			t.b = append(t.b, field...)
 			continue
 		}
-		entry := t.b.open(structFields)
-		t.b = protowire.AppendTag(t.b, entryKey, protowire.BytesType)
-		t.b = protowire.AppendString(t.b, fieldMetadata)
-		value := t.b.open(entryValue)
+		entry, value := t.b.openEntry([]byte(fieldMetadata))
 		st := t.b.open(valueStruct)
 		for len(meta) > 0 {
 			num, val, field, rest, err := next(meta)
@@ -134,8 +131,7 @@ func (t *trimmer) object(s []byte) error {
 			}
 		}
 		t.b.close(st)
-		t.b.close(value)
-		t.b.close(entry)
+		t.b.closeEntry(entry, value)
 	}
 	t.b.close(at)
 	return nil

@@ -119,15 +119,11 @@ func (w *wire) object(d *jsontext.Decoder) error {
 		start := len(w.b)
 		isStatus := string(w.str) == "status"
 		metadata = metadata || string(w.str) == fieldMetadata
-		entry := w.b.open(structFields)
-		w.b = protowire.AppendTag(w.b, entryKey, protowire.BytesType)
-		w.b = protowire.AppendBytes(w.b, w.str)
-		value := w.b.open(entryValue)
+		entry, value := w.b.openEntry(w.str)
 		if err := w.value(d); err != nil {
 			return err
 		}
-		w.b.close(value)
-		w.b.close(entry)
+		w.b.closeEntry(entry, value)
 		if isStatus {
 			status, statusEnd = start, len(w.b)
 		}
@@ -231,6 +227,21 @@ func (m *message) open(num protowire.Number) int {
 	*m = protowire.AppendTag(*m, num, protowire.BytesType)
 	*m = append(*m, make([]byte, lengthRoom)...)
 	return len(*m)
+}
+
+// openEntry starts a field of a Struct: an entry of its fields holding key, and the Value
+// written next, whose lengths closeEntry writes.
+func (m *message) openEntry(key []byte) (int, int) {
+	entry := m.open(structFields)
+	*m = protowire.AppendTag(*m, entryKey, protowire.BytesType)
+	*m = protowire.AppendBytes(*m, key)
+	return entry, m.open(entryValue)
+}
+
+// closeEntry writes the lengths of the entry openEntry started.
+func (m *message) closeEntry(entry, value int) {
+	m.close(value)
+	m.close(entry)
 }
 
 // close writes the length of the field open started at start.
