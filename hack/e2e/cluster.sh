@@ -71,6 +71,17 @@ dump() {
     echo "----- tail ${f}" >&2
     tail -n 15 "${f}" >&2 || true
   done
+  failures >&2 || true
+}
+failures() { # what each failed test printed, last: go test -v streams it long before its --- FAIL line
+  [[ -f "${LOGS}/e2e-test.log" ]] || return 0
+  echo "----- output of the failed tests (from ${LOGS}/e2e-test.log)"
+  awk '
+    NR == FNR { if (match($0, /--- FAIL: [^ ]+/)) failed[substr($0, RSTART + 10, RLENGTH - 10)] = 1; next }
+    /^=== (RUN|NAME|CONT|PAUSE) / { name = $3; show = name in failed; if (show) print; next }
+    /^ *--- (PASS|FAIL|SKIP):/ { show = 0 }
+    show
+  ' "${LOGS}/e2e-test.log" "${LOGS}/e2e-test.log"
 }
 on_exit() {
   local rc=$?
