@@ -5,6 +5,7 @@ package tenantnamespace
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -117,6 +118,7 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	if err != nil {
 		return nil, err
 	}
+	resources = b.housed(resources)
 	return &goldenpath.Composition{
 		Resources:   resources,
 		Description: b.describe(b.Namespace),
@@ -137,6 +139,33 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 		ApiVersion: "v1", Kind: "Namespace",
 		Match: &fnv1.ResourceSelector_MatchName{MatchName: r.XR.Resource.GetName()},
 	}}
+}
+
+// housed keeps, of the resources that live in the namespace, those that can be applied: all
+// of them once the namespace exists, else those that exist already. Crossplane applies a
+// composition's resources in no set order and stops at the first that fails; a ResourceQuota
+// applied before its namespace fails the reconcile ("namespaces \"team-a\" not found") and
+// Crossplane backs off, so, composed in one go, a new namespace took up to minutes to be
+// ready. Now the namespace comes first and the rest with the reconcile its creation starts.
+func (b build) housed(resources []goldenpath.Resource) []goldenpath.Resource {
+	if b.namespaceExists() {
+		return resources
+	}
+	return slices.DeleteFunc(resources, func(r goldenpath.Resource) bool {
+		_, exists := b.Observed[r.Name]
+		return r.Name != NamespaceName && !exists
+	})
+}
+
+// namespaceExists tells whether the namespace is composed, or exists to be adopted (ours
+// checked that it is this instance's).
+func (b build) namespaceExists() bool {
+	if _, ok := b.Observed[NamespaceName]; ok {
+		return true
+	}
+	return slices.ContainsFunc(b.Required[requiredNamespace], func(ns resource.Required) bool {
+		return ns.Resource.GetName() == b.Namespace
+	})
 }
 
 // ours refuses to compose a namespace that exists and is not this instance's: Crossplane would

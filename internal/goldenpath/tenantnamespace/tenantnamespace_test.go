@@ -122,46 +122,72 @@ func TestDeletionProtection(t *testing.T) {
 	}
 }
 
-// TestExistingNamespace checks that a namespace of someone else is never taken over.
+// TestExistingNamespace checks that a namespace of someone else is never taken over, and that
+// what lives in the namespace is composed once the namespace exists: Crossplane applies in no
+// set order and stops at the first apply that fails.
 func TestExistingNamespace(t *testing.T) {
+	all := []resource.Name{NamespaceName, QuotaName, LimitsName, DefaultDenyName, SameNamespaceName, TeamEditName}
+	type want struct {
+		composes []resource.Name
+		err      string
+	}
 	cases := map[string]struct {
 		reason   string
 		fetched  bool
 		existing []string
-		want     string
+		observed map[resource.Name]string
+		want     want
 	}{
 		"NotFetched": {
 			reason: "Nothing is composed before Crossplane said whether the namespace exists.",
-			want:   goldenpath.ErrRequirementsPending.Error(),
+			want:   want{err: goldenpath.ErrRequirementsPending.Error()},
 		},
 		"Absent": {
-			reason:  "A namespace that does not exist is created.",
+			reason:  "A namespace that does not exist is created first, alone.",
 			fetched: true,
+			want:    want{composes: []resource.Name{NamespaceName}},
+		},
+		"Composed": {
+			reason:   "Once the namespace exists, all that lives in it is composed.",
+			observed: map[resource.Name]string{NamespaceName: namespaceYAML(true)},
+			want:     want{composes: all},
 		},
 		"Ours": {
-			reason:   "A namespace of this instance (its XR's composed resource reference lost) is this instance's.",
+			reason:   "A namespace of this instance (its XR's composed resource reference lost) is this instance's, with all it holds.",
 			fetched:  true,
 			existing: []string{namespaceYAML(true)},
+			want:     want{composes: all},
+		},
+		"KeptWhileAbsent": {
+			reason:   "What exists stays composed while the namespace is not observed: Crossplane would delete it.",
+			fetched:  true,
+			observed: map[resource.Name]string{QuotaName: quotaYAML(`{}`)},
+			want:     want{composes: []resource.Name{NamespaceName, QuotaName}},
 		},
 		"Foreign": {
 			reason:   "A namespace of another instance, or of no one, is refused with what to do.",
 			fetched:  true,
 			existing: []string{`{apiVersion: v1, kind: Namespace, metadata: {name: team-a}}`},
-			want:     `metadata.name: Invalid value: "team-a": namespace team-a exists and is not this TenantNamespace's (its app.kubernetes.io/instance label is "", not "team-a-4698d747"): choose another name, or label the namespace app.kubernetes.io/instance=team-a-4698d747 to hand it over, with everything it holds`,
+			want:     want{err: `metadata.name: Invalid value: "team-a": namespace team-a exists and is not this TenantNamespace's (its app.kubernetes.io/instance label is "", not "team-a-4698d747"): choose another name, or label the namespace app.kubernetes.io/instance=team-a-4698d747 to hand it over, with everything it holds`},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := goldenpathtest.Request(t, Registration, xr(`{team: team-a}`), instance, nil, nil)
+			r := goldenpathtest.Request(t, Registration, xr(`{team: team-a}`), instance, nil, tc.observed)
 			if tc.fetched {
 				goldenpathtest.Required(t, r, requiredNamespace, tc.existing...)
 			}
-			_, err := Blueprint{}.Compose(r)
-			got := ""
+			c, err := Blueprint{}.Compose(r)
+			var got want
 			if err != nil {
-				got = strings.TrimSuffix(strings.TrimPrefix(err.Error(), "["), "]")
+				got.err = strings.TrimSuffix(strings.TrimPrefix(err.Error(), "["), "]")
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if c != nil {
+				for _, res := range c.Resources {
+					got.composes = append(got.composes, res.Name)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
