@@ -166,8 +166,9 @@ func TestRenderSteadyState(t *testing.T) {
 			fresh := render(t, target, dir, xr)
 			steady := render(t, target, dir, xr, "--observed-resources", observed)
 
+			steadyNames := names(steady)
 			for pname, name := range names(fresh) {
-				if got := names(steady)[pname]; got != name {
+				if got := steadyNames[pname]; got != name {
 					t.Errorf("%s: %s when new, %q with observed resources", pname, name, got)
 				}
 			}

@@ -106,7 +106,8 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 		return nil, errs.ToAggregate()
 	}
 	b := build{Request: r, params: p, Namespace: r.XR.Resource.GetName()}
-	if err := b.ours(); err != nil {
+	exists, err := b.ours()
+	if err != nil {
 		return nil, err
 	}
 	var refused []goldenpath.Refusal
@@ -118,7 +119,9 @@ func (Blueprint) Compose(r goldenpath.Request) (*goldenpath.Composition, error) 
 	if err != nil {
 		return nil, err
 	}
-	resources = b.housed(resources)
+	if !exists {
+		resources = b.housed(resources)
+	}
 	return &goldenpath.Composition{
 		Resources:   resources,
 		Description: b.describe(b.Namespace),
@@ -141,54 +144,42 @@ func (Blueprint) Requirements(r goldenpath.Request) map[string]*fnv1.ResourceSel
 	}}
 }
 
-// housed keeps, of the resources that live in the namespace, those that can be applied: all
-// of them once the namespace exists, else those that exist already. Crossplane applies a
-// composition's resources in no set order and stops at the first that fails; a ResourceQuota
-// applied before its namespace fails the reconcile ("namespaces \"team-a\" not found") and
-// Crossplane backs off, so, composed in one go, a new namespace took up to minutes to be
-// ready. Now the namespace comes first and the rest with the reconcile its creation starts.
+// housed keeps, of the resources of a namespace that does not exist yet, the namespace and
+// what exists already. Crossplane applies a composition's resources in no set order and stops
+// at the first that fails; a ResourceQuota applied before its namespace fails the reconcile
+// ("namespaces \"team-a\" not found") and Crossplane backs off, so, composed in one go, a new
+// namespace took up to minutes to be ready. Now the namespace comes first and the rest with
+// the reconcile its creation starts.
 func (b build) housed(resources []goldenpath.Resource) []goldenpath.Resource {
-	if b.namespaceExists() {
-		return resources
-	}
 	return slices.DeleteFunc(resources, func(r goldenpath.Resource) bool {
 		_, exists := b.Observed[r.Name]
 		return r.Name != NamespaceName && !exists
 	})
 }
 
-// namespaceExists tells whether the namespace is composed, or exists to be adopted (ours
-// checked that it is this instance's).
-func (b build) namespaceExists() bool {
-	if _, ok := b.Observed[NamespaceName]; ok {
-		return true
-	}
-	return slices.ContainsFunc(b.Required[requiredNamespace], func(ns resource.Required) bool {
-		return ns.Resource.GetName() == b.Namespace
-	})
-}
-
 // ours refuses to compose a namespace that exists and is not this instance's: Crossplane would
-// take it over, and delete it, and all it holds, with the XR.
-func (b build) ours() error {
+// take it over, and delete it, and all it holds, with the XR. It tells whether the namespace
+// exists: composed, or this instance's to adopt.
+func (b build) ours() (bool, error) {
 	if _, ok := b.Observed[NamespaceName]; ok {
-		return nil
+		return true, nil
 	}
 	existing, fetched := b.Required[requiredNamespace]
 	if !fetched {
-		return goldenpath.ErrRequirementsPending
+		return false, goldenpath.ErrRequirementsPending
 	}
 	for _, ns := range existing {
 		if ns.Resource.GetName() != b.Namespace {
 			continue
 		}
 		if owner := goldenpath.Label(ns.Resource.Object, goldenpath.LabelInstance); owner != b.Instance.Name {
-			return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), b.Namespace, fmt.Sprintf(
+			return false, field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), b.Namespace, fmt.Sprintf(
 				"namespace %s exists and is not this TenantNamespace's (its %s label is %q, not %q): choose another name, or label the namespace %s=%s to hand it over, with everything it holds",
 				b.Namespace, goldenpath.LabelInstance, goldenpath.Cut(owner), b.Instance.Name, goldenpath.LabelInstance, b.Instance.Name))}.ToAggregate()
 		}
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 // Summarize says whether the namespace is ready for the team.
