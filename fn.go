@@ -77,12 +77,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rs := assess(c, observed)
 	summary := bp.Summarize(r, c, rs)
 
-	phase, err := writeStatus(rsp, oxr, st.dxr, inst, c, rs, summary)
+	ttl, err := writeStatus(rsp, oxr, st.dxr, inst, c, rs, summary)
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot write the golden path's status fields"))
 		return rsp, nil
 	}
-	rsp.Meta.Ttl = durationpb.New(ttlFor(phase))
+	rsp.Meta.Ttl = durationpb.New(ttl)
 
 	if err := setDesired(rsp, rs); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composed resources"))

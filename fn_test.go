@@ -154,6 +154,27 @@ func TestRunFunction(t *testing.T) {
   - {type: SpecAccepted, status: "True", reason: Accepted, message: every requested change is rolled out}`)},
 			want: outcome{Results: []string{}, TTL: "30m0s"},
 		},
+		"OpenCircuitIsCheckedSoon": {
+			reason: "While Crossplane's watch circuit breaker drops the XR's events, a ready instance is checked again at the breaker's probe interval, not in 30 minutes.",
+			args: args{input: input, observed: observed, xr: with(t, replicaSet, `status:
+  conditions:
+  - {type: Responsive, status: "False", reason: WatchCircuitOpen, message: "Too many watch events from PodDisruptionBudget/mongodb-3a4f75ae (team-a). Allowing events periodically."}`)},
+			want: outcome{TTL: "30s"},
+		},
+		"UnknownCircuitIsCheckedSoon": {
+			reason: "A Responsive condition that is not True counts as an open circuit.",
+			args: args{input: input, observed: observed, xr: with(t, replicaSet, `status:
+  conditions:
+  - {type: Responsive, status: Unknown}`)},
+			want: outcome{TTL: "30s"},
+		},
+		"OpenCircuitKeepsShorterTTL": {
+			reason: "An open circuit never lengthens a TTL: a new instance is still checked again in 15 seconds.",
+			args: args{input: input, xr: with(t, replicaSet, `status:
+  conditions:
+  - {type: Responsive, status: "False", reason: WatchCircuitOpen}`)},
+			want: outcome{TTL: "15s"},
+		},
 		"ProvisioningIsCheckedSoon": {
 			reason: "A new instance is checked again in 15 seconds.",
 			args:   args{input: input, xr: replicaSet},

@@ -32,26 +32,40 @@ const (
 	ttlWaiting = 15 * time.Second
 	ttlFailed  = 2 * time.Minute
 	ttlReady   = 30 * time.Minute
+	// ttlCircuitOpen bounds the other TTLs while Crossplane's watch circuit breaker for the XR
+	// is open: it then drops the XR's watch events, its own spec changes included, but for a
+	// probe every 30 s that only an event brings, so a change to a ready XR would wait for the
+	// ready TTL. Calls then come at the probe's interval.
+	ttlCircuitOpen = 30 * time.Second
 )
 
-// ttlFor is the response TTL of an instance in the given phase.
-func ttlFor(phase string) time.Duration {
+// conditionResponsive is Crossplane's XR condition that is False while the XR's watch circuit
+// breaker is open.
+const conditionResponsive = "Responsive"
+
+// ttlFor is the response TTL of an instance in the given phase, given the XR's conditions as
+// observed: a Responsive condition that is anything but True counts as an open circuit.
+func ttlFor(phase string, observed map[string]map[string]any) time.Duration {
+	ttl := ttlWaiting
 	switch phase {
 	case PhaseReady:
-		return ttlReady
+		ttl = ttlReady
 	case PhaseFailed:
-		return ttlFailed
-	default:
-		return ttlWaiting
+		ttl = ttlFailed
 	}
+	if c, ok := observed[conditionResponsive]; ok && c["status"] != conditionTrue {
+		ttl = min(ttl, ttlCircuitOpen)
+	}
+	return ttl
 }
 
 // writeStatus writes the instance's readiness where each reader looks for it: status fields
 // for tools and Flux, conditions for the TeraSky crossplane-resources card, and results,
 // which Crossplane turns into events on the XR. Events are emitted when a condition changes,
 // not on every call: Kubernetes drops an object's events past 25 in a burst, and a new
-// instance's last event (it became ready) must not be the one dropped. It returns the phase.
-func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) (string, error) {
+// instance's last event (it became ready) must not be the one dropped. It returns how soon
+// Crossplane should call again (ttlFor).
+func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, inst goldenpath.Instance, c *goldenpath.Composition, rs []goldenpath.Readiness, s goldenpath.Summary) (time.Duration, error) {
 	ready := 0
 	resources := make([]any, 0, len(rs))
 	for _, rd := range rs {
@@ -78,10 +92,10 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 	if c.Status != nil {
 		j, err := json.Marshal(c.Status)
 		if err != nil {
-			return "", err
+			return 0, err
 		}
 		if err := json.Unmarshal(j, &fields); err != nil {
-			return "", err
+			return 0, err
 		}
 	}
 	status, _ := dxr.Resource.Object["status"].(map[string]any)
@@ -105,7 +119,7 @@ func writeStatus(rsp *fnv1.RunFunctionResponse, oxr, dxr *resource.Composite, in
 	}
 
 	writeRefusals(rsp, c.Refused, observed)
-	return phase, nil
+	return ttlFor(phase, observed), nil
 }
 
 // merged returns the union of the maps; later ones win.
